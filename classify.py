@@ -1,0 +1,76 @@
+"""Classify images with a model trained by train.py.
+
+Usage:
+    python classify.py --image examples/example_01.jpg
+    python classify.py --model fashion.model --labelbin mlb.pickle --image examples/example_01.jpg
+    python classify.py --image photos/ more.jpg --json
+
+Prints every label's probability and the labels it predicts (the two most
+probable), and writes each image with those two labels drawn on it.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from pyimagesearch import cli
+
+DEFAULTS = dict(
+    model=os.path.join("output", "fashion.keras"),  # where train.py puts it by default
+    labelbin=os.path.join("output", "mlb.pickle"),  # likewise
+    annotated=os.path.join("output", "classified"),  # folder for the drawn images
+    batch_size=64,  # images per prediction batch
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.set_defaults(**DEFAULTS)
+    add = parser.add_argument
+    add("-i", "--image", nargs="+", required=True, metavar="PATH",
+        help="image files and/or folders (searched recursively)")
+    add("-m", "--model", help="trained model (default: %(default)s)")
+    add("-l", "--labelbin", help="label binarizer from the same run (default: %(default)s)")
+    add("--json", action="store_true", help="print one JSON object per image instead of text")
+    add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
+    add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
+    add("--show", action="store_true", help="also open a window per image, when a display exists")
+    add("--batch-size", type=int, help="images per prediction batch (default: %(default)s)")
+    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    return parser.parse_args(argv)
+
+
+def classify(args):
+    from pyimagesearch import artifacts, classifier, display, files
+
+    paths = classifier.expand_inputs(args.image)
+    if args.annotate:
+        files.ensure_writable_folder(args.annotated)
+    cli.quiet_tensorflow()
+    model, binarizer, _ = artifacts.load_artifacts(args.model, args.labelbin)
+    results = classifier.classify_files(model, list(binarizer.classes_), paths,
+                                        artifacts.input_size(model), args.batch_size, args.workers)
+    taken = set()
+    for result in results:
+        print(json.dumps(result) if args.json else classifier.format_result(result), flush=True)
+        if "error" in result or not (args.annotate or args.show):
+            continue
+        image = classifier.annotate(result)
+        if args.annotate:
+            result["annotated"] = display.save_annotated(
+                image, result["path"], args.annotated, taken)
+        if args.show:
+            display.show(image, result["path"])
+    failed = sum("error" in result for result in results)
+    if failed:
+        print(f"error: {failed} of {len(results)} image(s) could not be classified", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    return cli.run(classify, parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

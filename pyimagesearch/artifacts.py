@@ -1,0 +1,166 @@
+"""Saving and loading what training produces: the model, its labels, its description.
+
+Usage:
+    save_artifacts(model, binarizer, "output/fashion.keras", "output/mlb.pickle", settings)
+    model, binarizer, description = load_artifacts("output/fashion.keras", "output/mlb.pickle")
+
+Three files travel together:
+- the Keras model, saved in Keras 3's zip format under whatever name the user
+  chose (the recipe's `fashion.model` included; Keras itself insists on `.keras`);
+- the pickled scikit-learn MultiLabelBinarizer, as in the recipe, read back with
+  an unpickler that admits only the classes a binarizer is made of;
+- `<model>.json`, which says what the model expects (labels, input size, colour
+  order) and records the settings and scores of the run that made it.
+"""
+
+import json
+import os
+import pickle
+import tempfile
+import warnings
+import zipfile
+
+from pyimagesearch.errors import UserError
+from pyimagesearch.files import atomic_write, temporary_path
+from pyimagesearch.images import COLOUR_ORDER
+
+FORMAT = "pyimagesearch-multilabel/1"
+
+
+def description_path(model_path):
+    return f"{model_path}.json"
+
+
+def save_artifacts(model, binarizer, model_path, labelbin_path, description):
+    """Write the three files, each atomically; `description` is a JSON-able dict."""
+    description = {"format": FORMAT, "labels": [str(name) for name in binarizer.classes_],
+                   "colour_order": COLOUR_ORDER, "input_size": list(input_size(model)),
+                   "model": os.path.basename(model_path),
+                   "labelbin": os.path.basename(labelbin_path), **description}
+    with temporary_path(model_path, suffix=".keras") as temporary:
+        model.save(temporary)
+    with atomic_write(labelbin_path) as handle:
+        pickle.dump(binarizer, handle)
+    write_json(description_path(model_path), description)
+
+
+def write_json(path, data):
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(data, indent=2).encode("utf-8"))
+
+
+def load_artifacts(model_path, labelbin_path):
+    """Load a model and its binarizer, and refuse a pair that does not belong together."""
+    binarizer = load_labelbin(labelbin_path)
+    description = load_description(model_path)
+    model = load_model(model_path)
+    check_pair(model, binarizer, description, model_path, labelbin_path)
+    return model, binarizer, description
+
+
+def input_size(model):
+    """(width, height) the model takes."""
+    _, height, width, _ = model.input_shape
+    return width, height
+
+
+def load_model(path):
+    """Load a Keras 3 model saved under any file name, in safe mode (no code)."""
+    import keras  # deferred: costly, and not needed to report a missing file
+
+    if not os.path.isfile(path):
+        raise UserError(f"model file not found: {path}")
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\x89HDF"):
+        raise UserError(f"{path} is a Keras 2 (HDF5) model; this tool reads Keras 3 models: "
+                        "train again with train.py")
+    if not zipfile.is_zipfile(path):
+        raise UserError(f"{path} is not a Keras model file (corrupt or another format)")
+    with tempfile.TemporaryDirectory() as folder:
+        # Keras 3 loads only names ending in .keras; a link gives it one.
+        alias = os.path.join(folder, "model.keras")
+        os.symlink(os.path.abspath(path), alias)
+        try:
+            return keras.saving.load_model(alias, compile=False, safe_mode=True)
+        except Exception as error:  # a damaged file can fail anywhere inside Keras
+            raise UserError(f"cannot load model {path}: {_one_line(error)}") from None
+
+
+def load_labelbin(path):
+    """Unpickle a MultiLabelBinarizer, admitting nothing but its parts."""
+    if not os.path.isfile(path):
+        raise UserError(f"label file not found: {path}")
+    try:
+        with open(path, "rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pickles from other scikit-learn versions load fine
+            binarizer = _BinarizerUnpickler(handle).load()
+    except pickle.UnpicklingError as error:
+        raise UserError(f"refused label file {path}: {error}") from None
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        raise UserError(f"label file {path} is corrupt: {_one_line(error)}") from None
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    if not isinstance(binarizer, MultiLabelBinarizer) or not hasattr(binarizer, "classes_"):
+        raise UserError(f"label file {path} does not hold a fitted MultiLabelBinarizer")
+    return binarizer
+
+
+class _BinarizerUnpickler(pickle.Unpickler):
+    """Resolve only the globals a pickled MultiLabelBinarizer refers to.
+
+    A pickle can name any importable callable and call it; this one can name
+    the binarizer class (under its current module or the pre-0.22 one that
+    2018-era pickles use) and NumPy's array rebuilders, nothing else.
+    """
+
+    ALLOWED = {
+        ("sklearn.preprocessing._label", "MultiLabelBinarizer"),
+        ("sklearn.preprocessing.label", "MultiLabelBinarizer"),
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f"it refers to {module}.{name}, which a label binarizer never contains")
+        if name == "MultiLabelBinarizer":
+            from sklearn.preprocessing import MultiLabelBinarizer
+            return MultiLabelBinarizer
+        import numpy
+        if name in ("ndarray", "dtype"):
+            return getattr(numpy, name)
+        return getattr(numpy._core.multiarray, name)
+
+
+def load_description(model_path):
+    """The model's `<model>.json`, or {} for a model saved without one."""
+    path = description_path(model_path)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            description = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read model description {path}: {_one_line(error)}") from None
+    if not isinstance(description, dict) or description.get("format") != FORMAT:
+        raise UserError(f"{path} is not a model description written by this tool")
+    return description
+
+
+def check_pair(model, binarizer, description, model_path, labelbin_path):
+    labels = [str(name) for name in binarizer.classes_]
+    outputs = model.output_shape[-1]
+    if outputs != len(labels):
+        raise UserError(f"model {model_path} predicts {outputs} labels but label file "
+                        f"{labelbin_path} has {len(labels)}: they are not from the same run")
+    if description and description.get("labels") != labels:
+        raise UserError(f"model {model_path} was trained on labels {description.get('labels')} "
+                        f"but label file {labelbin_path} has {labels}: not from the same run")
+
+
+def _one_line(error):
+    text = " ".join(str(error).split())
+    return text[:300] or type(error).__name__

@@ -1,0 +1,108 @@
+"""Classifying image files with a trained model: probabilities, decisions, drawings.
+
+Usage:
+    results = classify_files(model, class_names, ["a.jpg", "photos/"], batch_size=64)
+    for result in results: print(format_result(result))
+
+Files are decoded in parallel and predicted in batches; a file that cannot be
+read becomes a result with an "error" instead of stopping the run.
+"""
+
+import concurrent.futures
+import os
+
+import cv2
+import imutils
+import numpy as np
+
+from pyimagesearch import images as image_io
+from pyimagesearch.errors import ImageError, UserError
+from pyimagesearch.evaluation import top_k_decisions
+
+TOP_K = 2  # the recipe accepts the two most probable labels
+
+
+def expand_inputs(inputs):
+    """Files as given, and every image file under each directory given (recursively)."""
+    paths = []
+    for item in inputs:
+        if os.path.isdir(item):
+            for folder, subfolders, files in os.walk(item):
+                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+                paths.extend(os.path.join(folder, name) for name in sorted(files)
+                             if image_io.is_image_file(name))
+        elif os.path.exists(item):
+            paths.append(item)
+        else:
+            raise UserError(f"image not found: {item}")
+    if not paths:
+        raise UserError(f"no image files in {', '.join(inputs)}")
+    return paths
+
+
+def classify_files(model, class_names, paths, size, batch_size=64, workers=None):
+    """One result dict per path, in order: path, probabilities, labels, or error."""
+    workers = workers or min(8, os.cpu_count() or 1)
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
+        for start in range(0, len(paths), batch_size):
+            chunk = paths[start:start + batch_size]
+            decoded = list(executor.map(lambda path: _try_load(path, size), chunk))
+            results.extend(_predict_chunk(model, class_names, chunk, decoded))
+    return results
+
+
+def _try_load(path, size):
+    try:
+        return image_io.load_image(path, size)
+    except ImageError as error:
+        return str(error)
+
+
+def _predict_chunk(model, class_names, paths, decoded):
+    good = [index for index, item in enumerate(decoded) if not isinstance(item, str)]
+    probabilities = (model.predict_on_batch(np.stack([decoded[index] for index in good]))
+                     if good else np.zeros((0, len(class_names))))
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    decisions = top_k_decisions(probabilities, TOP_K) if good else probabilities
+    by_index = dict(zip(good, zip(probabilities, decisions)))
+    results = []
+    for index, path in enumerate(paths):
+        if index not in by_index:
+            results.append({"path": path, "error": decoded[index]})
+            continue
+        row, decision = by_index[index]
+        results.append({
+            "path": path,
+            "probabilities": {name: round(float(p), 6) for name, p in zip(class_names, row)},
+            "labels": [name for name, chosen, p in sorted(
+                zip(class_names, decision, row), key=lambda item: -item[2]) if chosen],
+        })
+    return results
+
+
+def format_result(result):
+    """Every label's probability, most probable first, the accepted ones marked."""
+    if "error" in result:
+        return f"error: {result['error']}"
+    lines = [f"{result['path']}:"]
+    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
+    for name, probability in ranked:
+        mark = "  <- predicted" if name in result["labels"] else ""
+        lines.append(f"  {name:<12} {probability * 100:6.2f}%{mark}")
+    lines.append(f"  labels: {', '.join(result['labels']) or 'none'}")
+    return "\n".join(lines)
+
+
+def annotate(result, width=400):
+    """The image at `width` pixels wide (BGR, for OpenCV) with its top two labels drawn."""
+    image = cv2.cvtColor(image_io.decode_image(result["path"]), cv2.COLOR_RGB2BGR)
+    image = imutils.resize(image, width=width)
+    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])[:TOP_K]
+    for row, (name, probability) in enumerate(ranked):
+        text = f"{name}: {probability * 100:.2f}%"
+        position = (10, (row * 30) + 25)
+        # A dark outline keeps the text legible on light and dark photos alike.
+        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
+        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 255, 0), 2)
+    return image

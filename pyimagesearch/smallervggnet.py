@@ -1,0 +1,55 @@
+"""SmallerVGGNet: the small VGG-style network of the 2018 multi-label recipe.
+
+Usage:
+    model = SmallerVGGNet.build(width=96, height=96, depth=3, classes=6, finalAct="sigmoid")
+
+The layers are the recipe's, one for one; only the imports moved to Keras 3.
+"""
+
+import keras
+from keras import layers
+
+
+class SmallerVGGNet:
+    @staticmethod
+    def build(width, height, depth, classes, finalAct="softmax"):
+        """Return the uncompiled network.
+
+        `finalAct="softmax"` gives one label per image; `"sigmoid"` gives an
+        independent probability per label, which is what multi-label needs.
+        """
+        if keras.config.image_data_format() == "channels_first":
+            input_shape, channel_axis = (depth, height, width), 1
+        else:
+            input_shape, channel_axis = (height, width, depth), -1
+
+        model = keras.Sequential(name="smallervggnet")
+        model.add(keras.Input(shape=input_shape))
+
+        # CONV => RELU => POOL
+        _conv_block(model, 32, channel_axis, repeats=1)
+        model.add(layers.MaxPooling2D(pool_size=(3, 3)))
+        model.add(layers.Dropout(0.25))
+
+        # (CONV => RELU) * 2 => POOL, twice, widening as the maps shrink
+        for filters in (64, 128):
+            _conv_block(model, filters, channel_axis, repeats=2)
+            model.add(layers.MaxPooling2D(pool_size=(2, 2)))
+            model.add(layers.Dropout(0.25))
+
+        # FC => RELU, then the classifier
+        model.add(layers.Flatten())
+        model.add(layers.Dense(1024))
+        model.add(layers.Activation("relu"))
+        model.add(layers.BatchNormalization())
+        model.add(layers.Dropout(0.5))
+        model.add(layers.Dense(classes))
+        model.add(layers.Activation(finalAct))
+        return model
+
+
+def _conv_block(model, filters, channel_axis, repeats):
+    for _ in range(repeats):
+        model.add(layers.Conv2D(filters, (3, 3), padding="same"))
+        model.add(layers.Activation("relu"))
+        model.add(layers.BatchNormalization(axis=channel_axis))

@@ -1,0 +1,79 @@
+"""Building, compiling and fitting the multi-label model.
+
+Usage:
+    model = build_model(size=(96, 96), classes=6)
+    compile_model(model, learning_rate=1e-3, epochs=30)
+    history = fit(model, (images, targets), (val_images, val_targets), 30, 32, Augmentation(), 42)
+
+The model takes uint8 RGB images and scales them itself (a Rescaling layer),
+so whatever feeds it, training or classification, cannot disagree on scale.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from pyimagesearch.augment import Augmentation
+from pyimagesearch.smallervggnet import SmallerVGGNet
+
+
+def build_model(size, classes, depth=3):
+    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling."""
+    width, height = size
+    inputs = keras.Input(shape=(height, width, depth), name="image")
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    if keras.config.image_data_format() == "channels_first":
+        x = layers.Permute((3, 1, 2), name="to_channels_first")(x)
+    network = SmallerVGGNet.build(width, height, depth, classes, finalAct="sigmoid")
+    return keras.Model(inputs, network(x), name="multilabel_smallervggnet")
+
+
+@keras.saving.register_keras_serializable(package="pyimagesearch")
+def exact_match(y_true, y_pred):
+    """1 for an image whose every label is right at the 0.5 threshold, else 0."""
+    predicted = keras.ops.cast(y_pred >= 0.5, y_true.dtype)
+    return keras.ops.cast(keras.ops.all(keras.ops.equal(predicted, y_true), axis=-1), "float32")
+
+
+def recipe_decay(learning_rate, epochs):
+    """The recipe's `Adam(decay=lr/epochs)` as a Keras 3 schedule.
+
+    Keras 2's `decay` divided the rate by (1 + decay * step) at every batch;
+    InverseTimeDecay with decay_steps=1 is exactly that.
+    """
+    return keras.optimizers.schedules.InverseTimeDecay(
+        learning_rate, decay_steps=1, decay_rate=learning_rate / epochs)
+
+
+def compile_model(model, learning_rate, epochs):
+    """Adam with the recipe's decay, binary cross-entropy per label."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=recipe_decay(learning_rate, epochs)),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.BinaryAccuracy(name="binary_accuracy"),
+                 keras.metrics.MeanMetricWrapper(exact_match, name="exact_match")])
+
+
+def make_batches(images, targets, batch_size, augmentation=None, seed=None):
+    """A tf.data pipeline over uint8 arrays; shuffled and augmented when training."""
+    batches = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.float32)))
+    if augmentation is not None:
+        batches = batches.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    batches = batches.batch(batch_size)
+    if augmentation is not None:
+        batches = batches.map(lambda x, y: (augmentation(x), y),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1):
+    """Train; `train` and `validation` are (uint8 images, 0/1 targets) pairs."""
+    keras.utils.set_random_seed(seed)
+    train_batches = make_batches(*train, batch_size, augmentation, seed)
+    validation_batches = make_batches(*validation, batch_size)
+    return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
+                     shuffle=False, verbose=verbose)  # make_batches shuffles
+
+
+__all__ = ["Augmentation", "build_model", "compile_model", "exact_match", "fit", "make_batches"]

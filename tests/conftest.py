@@ -1,0 +1,70 @@
+"""Shared fixtures: a tiny labelled dataset drawn here, and one model trained on it once."""
+
+import os
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import classify  # noqa: E402
+import train  # noqa: E402
+
+
+
+def pytest_configure(config):
+    # Keras 3.15 converts tensors with np.array(x, copy=False) under NumPy 2: harmless noise.
+    config.addinivalue_line("filterwarnings", "ignore:__array__ implementation:DeprecationWarning")
+
+
+COLOURS = {"red": (200, 30, 30), "blue": (30, 40, 200)}  # RGB
+IMAGE_SIZE = 32  # pixels: tiny, so a training epoch takes a second
+
+
+def draw(colour, item, rng, size=48):
+    """An RGB picture: a disc for a dress, a square for a shirt, in the colour's hue."""
+    image = rng.integers(200, 256, (size, size, 3), dtype=np.uint8)
+    fill = tuple(int(c) for c in np.clip(np.array(COLOURS[colour]) + rng.integers(-20, 20, 3), 0, 255))
+    centre = tuple(int(c) for c in rng.integers(size // 3, 2 * size // 3, 2))
+    if item == "dress":
+        cv2.circle(image, centre, size // 4, fill, -1)
+    else:
+        cv2.rectangle(image, (centre[0] - size // 5, centre[1] - size // 5),
+                      (centre[0] + size // 5, centre[1] + size // 5), fill, -1)
+    return image
+
+
+def write_rgb(path, image):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    assert cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+
+
+def make_dataset(root, per_folder=10, seed=0,
+                 folders=("red_dress", "blue_dress", "red_shirt", "blue_shirt")):
+    rng = np.random.default_rng(seed)
+    for folder in folders:
+        colour, item = folder.split("_")
+        for index in range(per_folder):
+            write_rgb(os.path.join(root, folder, f"{index:03d}.png"), draw(colour, item, rng))
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory):
+    return make_dataset(tmp_path_factory.mktemp("data") / "dataset")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, dataset_dir):
+    """Train one epoch once; tests that only read the outputs share it."""
+    output = tmp_path_factory.mktemp("trained")
+    code = train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
+                       "--image-size", str(IMAGE_SIZE), "--quiet"])
+    assert code == 0
+    return {"output": str(output), "model": str(output / "fashion.keras"),
+            "labelbin": str(output / "mlb.pickle"), "plot": str(output / "plot.png"),
+            "dataset": dataset_dir}

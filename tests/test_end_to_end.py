@@ -1,0 +1,144 @@
+"""train.main then classify.main on a tiny dataset: the commands a user runs."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import classify
+import train
+from pyimagesearch import artifacts, classifier
+from pyimagesearch import dataset as data
+from tests.conftest import IMAGE_SIZE
+
+
+def test_training_writes_model_labels_plot_and_description(trained):
+    for key in ("model", "labelbin", "plot"):
+        assert os.path.getsize(trained[key]) > 0
+    assert open(trained["plot"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    description = json.load(open(trained["model"] + ".json"))
+    assert description["labels"] == ["blue", "dress", "red", "shirt"]
+    assert description["input_size"] == [IMAGE_SIZE, IMAGE_SIZE]
+    assert description["colour_order"] == "RGB"
+    assert description["settings"]["epochs"] == 1
+    assert 0 <= description["evaluation"]["exact_match_top2"] <= 1
+    assert not [name for name in os.listdir(trained["output"]) if name.startswith(".")]
+
+
+def test_training_prints_honest_evaluation(tmp_path, dataset_dir, capsys):
+    assert train.main(["--dataset", dataset_dir, "--output", str(tmp_path), "--epochs", "1",
+                       "--image-size", "16", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "exact-match accuracy" in out and "binary accuracy per label" in out
+    assert "8 images" in out  # the 20% held out of 40
+
+
+def test_classify_one_image_prints_every_label_and_draws(trained, tmp_path, capsys):
+    image = os.path.join(trained["dataset"], "red_dress", "000.png")
+    code = classify.main(["--model", trained["model"], "--labelbin", trained["labelbin"],
+                          "--image", image, "--annotated", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    for label in ("blue", "dress", "red", "shirt"):
+        assert f"  {label} " in out
+    assert out.count("<- predicted") == 2 and "labels: " in out
+    drawn = tmp_path / "000.jpg"
+    assert drawn.exists() and drawn.stat().st_size > 0
+
+
+def test_classify_batch_as_json_with_a_bad_file(trained, tmp_path, capsys):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    code = classify.main(["--model", trained["model"], "--labelbin", trained["labelbin"],
+                          "--image", os.path.join(trained["dataset"], "blue_shirt"), str(bad),
+                          "--json", "--no-annotate"])
+    assert code == 1  # one image failed
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 11
+    good = [line for line in lines if "error" not in line]
+    assert len(good) == 10
+    for line in good:
+        assert set(line["probabilities"]) == {"blue", "dress", "red", "shirt"}
+        assert len(line["labels"]) == 2 and set(line["labels"]) <= set(line["probabilities"])
+        ranked = sorted(line["probabilities"], key=line["probabilities"].get, reverse=True)
+        assert set(line["labels"]) == set(ranked[:2])
+    assert lines[-1]["path"] == str(bad) and "bad.jpg" in lines[-1]["error"]
+
+
+def test_training_and_classification_see_the_same_pixels(trained):
+    """Classifying a file gives the prediction of the array training fed the model."""
+    model, binarizer, _ = artifacts.load_artifacts(trained["model"], trained["labelbin"])
+    size = artifacts.input_size(model)
+    dataset = data.load_dataset(trained["dataset"], size, progress=False)
+    paths = dataset.paths[::7]
+    training_arrays = dataset.images[::7]
+    from pyimagesearch import images as image_io
+    for path, array in zip(paths, training_arrays):
+        np.testing.assert_array_equal(image_io.load_image(path, size), array)
+    results = classifier.classify_files(model, list(binarizer.classes_), paths, size)
+    expected = model.predict(training_arrays, verbose=0)
+    got = np.array([[result["probabilities"][name] for name in binarizer.classes_]
+                    for result in results])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_batch_classification_equals_one_by_one(trained):
+    model, binarizer, _ = artifacts.load_artifacts(trained["model"], trained["labelbin"])
+    paths = data.find_images(trained["dataset"])[:9]
+    size = artifacts.input_size(model)
+    together = classifier.classify_files(model, list(binarizer.classes_), paths, size, batch_size=4)
+    alone = [classifier.classify_files(model, list(binarizer.classes_), [path], size)[0]
+             for path in paths]
+    for a, b in zip(together, alone):
+        assert a["labels"] == b["labels"]
+        np.testing.assert_allclose(list(a["probabilities"].values()),
+                                   list(b["probabilities"].values()), atol=1e-5)
+
+
+def test_save_load_gives_identical_predictions(tmp_path, dataset_dir):
+    from pyimagesearch import training
+    model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), classes=4)
+    binarizer, _ = data.binarize([["red", "dress"], ["blue", "shirt"]])
+    paths = (str(tmp_path / "m.model"), str(tmp_path / "labels.pickle"))
+    artifacts.save_artifacts(model, binarizer, *paths, {})
+    loaded, loaded_binarizer, description = artifacts.load_artifacts(*paths)
+    images = data.load_dataset(dataset_dir, (IMAGE_SIZE, IMAGE_SIZE), progress=False).images[:5]
+    np.testing.assert_array_equal(model.predict(images, verbose=0), loaded.predict(images, verbose=0))
+    assert list(loaded_binarizer.classes_) == ["blue", "dress", "red", "shirt"]
+    assert description["labels"] == ["blue", "dress", "red", "shirt"]
+
+
+def test_recipe_file_names_work_for_training_and_classification(
+        tmp_path, dataset_dir, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(dataset_dir, "dataset")
+    os.makedirs("examples")
+    shutil.copy(os.path.join("dataset", "blue_dress", "001.png"), "examples/example_01.png")
+    assert train.main(["--dataset", "dataset", "--model", "fashion.model", "--labelbin",
+                       "mlb.pickle", "--plot", "plot.png", "--epochs", "1",
+                       "--image-size", "16", "--quiet"]) == 0
+    assert os.path.isfile("fashion.model") and os.path.isfile("mlb.pickle") and os.path.isfile("plot.png")
+    capsys.readouterr()
+    assert classify.main(["--model", "fashion.model", "--labelbin", "mlb.pickle",
+                          "--image", "examples/example_01.png"]) == 0
+    assert "labels: " in capsys.readouterr().out
+
+
+def test_show_without_display_returns(trained, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    image = os.path.join(trained["dataset"], "red_shirt", "001.png")
+    assert classify.main(["--model", trained["model"], "--labelbin", trained["labelbin"],
+                          "--image", image, "--show", "--annotated", str(tmp_path)]) == 0
+    assert "no display" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--help"])
+def test_help_answers(flag, capsys):
+    for script in (train, classify):
+        with pytest.raises(SystemExit) as exit_info:
+            script.main([flag])
+        assert exit_info.value.code == 0
+    assert "--labelbin" in capsys.readouterr().out

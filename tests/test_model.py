@@ -1,0 +1,68 @@
+"""The network: output shapes and activations."""
+
+import keras
+import numpy as np
+import pytest
+
+from pyimagesearch import training
+from pyimagesearch.smallervggnet import SmallerVGGNet
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
+def test_outputs_are_probabilities(activation):
+    model = SmallerVGGNet.build(width=32, height=32, depth=3, classes=5, finalAct=activation)
+    batch = np.random.default_rng(0).random((4, 32, 32, 3)).astype("float32")
+    output = model.predict(batch, verbose=0)
+    assert output.shape == (4, 5)
+    assert np.isfinite(output).all()
+    assert ((output >= 0) & (output <= 1)).all()
+    if activation == "softmax":
+        np.testing.assert_allclose(output.sum(axis=1), 1.0, rtol=1e-5)
+    else:
+        assert not np.allclose(output.sum(axis=1), 1.0)  # independent per label
+
+
+def test_layers_follow_the_recipe():
+    model = SmallerVGGNet.build(width=96, height=96, depth=3, classes=6, finalAct="sigmoid")
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 5
+    assert [layer.filters for layer in model.layers if hasattr(layer, "filters")] == [32, 64, 64, 128, 128]
+    assert [layer.pool_size for layer in model.layers if "Pooling" in type(layer).__name__] == [(3, 3), (2, 2), (2, 2)]
+    assert [layer.rate for layer in model.layers if type(layer).__name__ == "Dropout"] == [0.25, 0.25, 0.25, 0.5]
+    assert model.layers[-2].units == 6 and model.layers[-1].get_config()["activation"] == "sigmoid"
+    assert model.output_shape == (None, 6)
+
+
+def test_channels_first_builds_with_channel_axis_first():
+    previous = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        model = SmallerVGGNet.build(width=64, height=48, depth=3, classes=4)
+        assert model.input_shape == (None, 3, 48, 64)
+        assert model.layers[2].axis in (1, [1])  # BatchNormalization over channels
+        assert model.output_shape == (None, 4)
+    finally:
+        keras.config.set_image_data_format(previous)
+
+
+def test_wrapped_model_takes_uint8_and_scales_it():
+    model = training.build_model((32, 32), classes=3)
+    images = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    output = model.predict(images, verbose=0)
+    assert output.shape == (2, 3) and np.isfinite(output).all()
+    scaled = model.get_layer("rescale")(images.astype("float32"))
+    assert float(keras.ops.max(scaled)) <= 1.0
+
+
+def test_exact_match_needs_every_label_right():
+    truth = np.array([[1, 0, 1], [1, 0, 1]], dtype="float32")
+    predicted = np.array([[0.9, 0.1, 0.8], [0.9, 0.6, 0.8]], dtype="float32")
+    assert list(keras.ops.convert_to_numpy(training.exact_match(truth, predicted))) == [1.0, 0.0]
+
+
+def test_decay_matches_keras2_formula():
+    """Keras 2's Adam(decay=lr/epochs) used lr / (1 + decay * step)."""
+    schedule = training.recipe_decay(learning_rate=1e-3, epochs=30)
+    for step in (0, 1, 100, 2000):
+        expected = 1e-3 / (1 + (1e-3 / 30) * step)
+        assert float(schedule(step)) == pytest.approx(expected, rel=1e-6)
