@@ -60,7 +60,8 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None):
     batches = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.float32)))
     if augmentation is not None:
         batches = batches.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    batches = batches.batch(batch_size)
+    # Training drops the last partial batch, as the recipe's steps_per_epoch=N // batch did.
+    batches = batches.batch(batch_size, drop_remainder=augmentation is not None)
     if augmentation is not None:
         batches = batches.map(lambda x, y: (augmentation(x), y),
                               num_parallel_calls=tf.data.AUTOTUNE)
