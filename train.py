@@ -13,6 +13,7 @@ import sys
 
 from pyimagesearch import cli
 from pyimagesearch import dataset as data
+from pyimagesearch import files
 
 DEFAULTS = dict(
     dataset="dataset",  # label folders of images
@@ -27,6 +28,7 @@ DEFAULTS = dict(
     validation_split=0.2,  # held out for evaluation, the recipe's 80/20
     seed=42,  # the recipe's random_state
     rotation=25.0, shift=0.1, shear=0.2, zoom=0.2,  # the recipe's augmentation strengths
+    precision="auto",  # 16-bit arithmetic where the hardware has it: faster, same accuracy
 )
 
 
@@ -50,6 +52,9 @@ def parse_args(argv=None):
     add("--shear", type=float, help="max shear, degrees as in Keras 2 (default: %(default)s)")
     add("--zoom", type=float, help="zoom range around 1 (default: %(default)s)")
     add("--no-flip", dest="flip", action="store_false", help="no horizontal flips")
+    add("--precision", choices=("auto", "float32", "bfloat16", "float16"),
+        help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
+             "else float32 (default: %(default)s)")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
     add("-q", "--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
@@ -68,10 +73,8 @@ def _check_numbers(parser, args):
 
 
 def train(args):
-    from pyimagesearch.files import ensure_writable_folder
-
     for path in (args.model, args.labelbin, args.plot):
-        ensure_writable_folder(os.path.dirname(path))
+        files.ensure_writable_folder(os.path.dirname(path))
     size = (args.image_size, args.image_size)
     dataset = data.load_dataset(args.dataset, size, args.workers, progress=not args.quiet)
     if dataset.skipped:
@@ -81,14 +84,16 @@ def train(args):
     train_index, validation_index = data.split_indices(len(targets), args.validation_split, args.seed)
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, evaluation, plot, training
+    from pyimagesearch import artifacts, augment, evaluation, plot, training
 
-    model = training.build_model(size, classes=len(binarizer.classes_))
+    args.precision = training.choose_precision(args.precision)
+    print(f"arithmetic: {args.precision}")
+    model = training.build_model(size, len(binarizer.classes_), policy=args.precision)
     training.compile_model(model, args.learning_rate, args.epochs)
     history = training.fit(
         model, (dataset.images[train_index], targets[train_index]),
         (dataset.images[validation_index], targets[validation_index]),
-        args.epochs, args.batch_size, training.Augmentation(
+        args.epochs, args.batch_size, augment.Augmentation(
             args.rotation, args.shift, args.shear, args.zoom, args.flip),
         args.seed, verbose=0 if args.quiet else 1)
     probabilities = model.predict(dataset.images[validation_index], verbose=0)

@@ -44,7 +44,8 @@ class SmallerVGGNet:
         model.add(layers.BatchNormalization())
         model.add(layers.Dropout(0.5))
         model.add(layers.Dense(classes))
-        model.add(layers.Activation(finalAct))
+        # Probabilities stay float32 even when the layers below run in 16-bit.
+        model.add(layers.Activation(finalAct, dtype="float32"))
         return model
 
 

@@ -3,7 +3,7 @@
 Usage:
     model = build_model(size=(96, 96), classes=6)
     compile_model(model, learning_rate=1e-3, epochs=30)
-    history = fit(model, (images, targets), (val_images, val_targets), 30, 32, Augmentation(), 42)
+    history = fit(model, (images, targets), (val_images, val_targets), 30, 32, augmenter, 42)
 
 The model takes uint8 RGB images and scales them itself (a Rescaling layer),
 so whatever feeds it, training or classification, cannot disagree on scale.
@@ -14,19 +14,54 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch.augment import Augmentation
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
-def build_model(size, classes, depth=3):
-    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling."""
-    width, height = size
-    inputs = keras.Input(shape=(height, width, depth), name="image")
-    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
-    if keras.config.image_data_format() == "channels_first":
-        x = layers.Permute((3, 1, 2), name="to_channels_first")(x)
-    network = SmallerVGGNet.build(width, height, depth, classes, finalAct="sigmoid")
-    return keras.Model(inputs, network(x), name="multilabel_smallervggnet")
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")
+
+
+def choose_precision(requested="auto"):
+    """The Keras dtype policy: 16-bit where the hardware computes it fast, else float32.
+
+    "auto" picks float16 on a GPU, bfloat16 on a CPU that has native bfloat16
+    instructions (AMX or AVX512-BF16), and float32 elsewhere. Weights and the
+    output probabilities stay float32 in every case.
+    """
+    if requested == "auto":
+        if tf.config.list_physical_devices("GPU"):
+            requested = "float16"
+        else:
+            requested = "bfloat16" if _cpu_has_bfloat16() else "float32"
+    return "float32" if requested == "float32" else f"mixed_{requested}"
+
+
+def _cpu_has_bfloat16():
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
+            flags = handle.read()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def build_model(size, classes, depth=3, policy="float32"):
+    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling.
+
+    `policy` is a Keras dtype policy ("float32", "mixed_bfloat16", ...); it
+    applies to this model only, the global default is left as it was.
+    """
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        width, height = size
+        inputs = keras.Input(shape=(height, width, depth), name="image")
+        x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+        if keras.config.image_data_format() == "channels_first":
+            x = layers.Permute((3, 1, 2), name="to_channels_first")(x)
+        network = SmallerVGGNet.build(width, height, depth, classes, finalAct="sigmoid")
+        return keras.Model(inputs, network(x), name="multilabel_smallervggnet")
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 @keras.saving.register_keras_serializable(package="pyimagesearch")
@@ -60,8 +95,10 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None):
     batches = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.float32)))
     if augmentation is not None:
         batches = batches.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    # Training drops the last partial batch, as the recipe's steps_per_epoch=N // batch did.
-    batches = batches.batch(batch_size, drop_remainder=augmentation is not None)
+    # Training drops the last partial batch, as the recipe's steps_per_epoch=N // batch did,
+    # unless that would leave no batch at all.
+    drop_remainder = augmentation is not None and len(images) >= batch_size
+    batches = batches.batch(batch_size, drop_remainder=drop_remainder)
     if augmentation is not None:
         batches = batches.map(lambda x, y: (augmentation(x), y),
                               num_parallel_calls=tf.data.AUTOTUNE)
@@ -76,5 +113,3 @@ def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbos
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
                      shuffle=False, verbose=verbose)  # make_batches shuffles
 
-
-__all__ = ["Augmentation", "build_model", "compile_model", "exact_match", "fit", "make_batches"]

@@ -142,3 +142,10 @@ def test_help_answers(flag, capsys):
             script.main([flag])
         assert exit_info.value.code == 0
     assert "--labelbin" in capsys.readouterr().out
+
+
+def test_training_set_smaller_than_a_batch_still_trains(tmp_path):
+    from tests.conftest import make_dataset
+    root = make_dataset(tmp_path / "few", per_folder=2, folders=("red_dress", "blue_shirt"))
+    assert train.main(["--dataset", root, "--output", str(tmp_path / "out"), "--epochs", "1",
+                       "--image-size", "16", "--quiet"]) == 0

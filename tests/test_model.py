@@ -66,3 +66,19 @@ def test_decay_matches_keras2_formula():
     for step in (0, 1, 100, 2000):
         expected = 1e-3 / (1 + (1e-3 / 30) * step)
         assert float(schedule(step)) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_mixed_precision_keeps_float32_probabilities(precision):
+    policy = training.choose_precision(precision)
+    model = training.build_model((32, 32), classes=3, policy=policy)
+    assert keras.mixed_precision.dtype_policy().name == "float32"  # global default untouched
+    images = np.random.default_rng(2).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    output = model.predict(images, verbose=0)
+    assert output.dtype == np.float32 and np.isfinite(output).all()
+    assert ((output >= 0) & (output <= 1)).all()
+
+
+def test_auto_precision_is_a_known_policy():
+    assert training.choose_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+    assert training.choose_precision("float32") == "float32"
