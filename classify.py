@@ -5,8 +5,9 @@ Usage:
     python classify.py --model fashion.model --labelbin mlb.pickle --image examples/example_01.jpg
     python classify.py --image photos/ more.jpg --json
 
-Prints every label's probability and the labels it predicts (the two most
-probable), and writes each image with those two labels drawn on it.
+Prints every label's probability and the labels it predicts (by default those
+reaching the per-label thresholds tuned in training), and writes each image with
+its two most probable labels drawn on it.
 """
 
 import argparse
@@ -32,13 +33,23 @@ def parse_args(argv=None):
         help="image files and/or folders (searched recursively)")
     add("-m", "--model", help="trained model (default: %(default)s)")
     add("-l", "--labelbin", help="label binarizer from the same run (default: %(default)s)")
+    rule = parser.add_mutually_exclusive_group()
+    rule.add_argument("--threshold", type=float, metavar="P",
+                      help="one threshold for every label instead of the tuned ones")
+    rule.add_argument("--top-k", type=int, metavar="K",
+                      help="predict the K most probable labels (the recipe: --top-k 2)")
     add("--json", action="store_true", help="print one JSON object per image instead of text")
     add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
     add("--batch-size", type=int, help="images per prediction batch (default: %(default)s)")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.threshold is not None and not 0 <= args.threshold <= 1:
+        parser.error("--threshold must be between 0 and 1")
+    if args.top_k is not None and args.top_k < 1:
+        parser.error("--top-k must be at least 1")
+    return args
 
 
 def classify(args):
@@ -48,9 +59,12 @@ def classify(args):
     if args.annotate:
         files.ensure_writable_folder(args.annotated)
     cli.quiet_tensorflow()
-    model, binarizer, _ = artifacts.load_artifacts(args.model, args.labelbin)
-    results = classifier.classify_files(model, list(binarizer.classes_), paths,
-                                        artifacts.input_size(model), args.batch_size, args.workers)
+    model, binarizer, description = artifacts.load_artifacts(args.model, args.labelbin)
+    class_names = list(binarizer.classes_)
+    decide = classifier.make_decider(artifacts.thresholds(description, class_names),
+                                     args.threshold, args.top_k)
+    results = classifier.classify_files(model, class_names, paths, artifacts.input_size(model),
+                                        decide, args.batch_size, args.workers)
     taken = set()
     for result in results:
         print(json.dumps(result) if args.json else classifier.format_result(result), flush=True)

@@ -3,20 +3,24 @@
 Usage:
     python train.py                      # bundled dataset/ -> output/
     python train.py --dataset dataset --model fashion.model --labelbin mlb.pickle --plot plot.png
+    python train.py --manifest labels.csv --dataset images/
 
-Each folder's name lists its images' labels, joined by "_" (red_dress -> red, dress).
+Each folder's name lists its images' labels, joined by "_" (red_dress -> red, dress), or a
+CSV manifest lists each image's labels.
 """
 
 import argparse
 import os
 import sys
 
+import numpy as np
+
 from pyimagesearch import cli
+from pyimagesearch import audit, files, splits
 from pyimagesearch import dataset as data
-from pyimagesearch import files
 
 DEFAULTS = dict(
-    dataset="dataset",  # label folders of images
+    dataset=None,  # label folders of images: "dataset", or the image root of a --manifest
     output="output",  # where the model, label file and plot go unless named
     model_name="fashion.keras",  # model file name inside --output
     labelbin_name="mlb.pickle",  # pickled MultiLabelBinarizer inside --output
@@ -29,6 +33,11 @@ DEFAULTS = dict(
     seed=42,  # the recipe's random_state
     rotation=25.0, shift=0.1, shear=0.2, zoom=0.2,  # the recipe's augmentation strengths
     precision="auto",  # 16-bit arithmetic where the hardware has it: faster, same accuracy
+    split="stratified",  # every label combination on both sides, duplicates on one side
+    keep="best",  # the epoch with the best validation loss, not merely the last
+    monitor="val_loss",  # smooth and threshold-free; exact match jumps between epochs
+    schedule="cosine",  # decays to zero, so that the final epochs settle
+    threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
 )
 
 
@@ -36,7 +45,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.set_defaults(**DEFAULTS)
     add = parser.add_argument
-    add("-d", "--dataset", help="folder of label folders (default: %(default)s)")
+    add("-d", "--dataset", help="folder of label folders (default: dataset)")
     add("-o", "--output", help="folder for the outputs not named below (default: %(default)s)")
     add("-m", "--model", help="model file to write (default: OUTPUT/fashion.keras)")
     add("-l", "--labelbin", help="label binarizer file to write (default: OUTPUT/mlb.pickle)")
@@ -55,9 +64,29 @@ def parse_args(argv=None):
     add("--precision", choices=("auto", "float32", "bfloat16", "float16"),
         help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
              "else float32 (default: %(default)s)")
+    add("--manifest", help="CSV of image paths and labels, instead of folder names; paths "
+        "are relative to --dataset if given, else to the manifest's folder")
+    add("--path-column", help="manifest column with the image paths (default: guessed)")
+    add("--labels-column", help="manifest column with the labels (default: guessed)")
+    add("--val-dataset", help="folder of label folders to validate on, instead of a split")
+    add("--split", choices=("stratified", "random"),
+        help="stratified by label combination, or the recipe's random split (default: %(default)s)")
+    add("--keep", choices=("best", "last"), help="which epoch's weights to save (default: %(default)s)")
+    add("--monitor", choices=("val_loss", "val_map", "val_exact_match"),
+        help="what 'best' means (default: %(default)s)")
+    add("--schedule", choices=("cosine", "recipe"),
+        help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
+             "(default: %(default)s)")
+    add("--threshold-rule", choices=("f1", "f2", "f0.5", "fixed"),
+        help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
+             "or fixed 0.5 (default: %(default)s)")
+    add("--recipe", action="store_true",
+        help="the 2018 recipe's choices: random split, last epoch, recipe decay, 0.5 thresholds")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
     add("-q", "--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.recipe:
+        args.split, args.keep, args.schedule, args.threshold_rule = "random", "last", "recipe", "fixed"
     args.model = args.model or os.path.join(args.output, args.model_name)
     args.labelbin = args.labelbin or os.path.join(args.output, args.labelbin_name)
     args.plot = args.plot or os.path.join(args.output, args.plot_name)
@@ -76,34 +105,55 @@ def train(args):
     for path in (args.model, args.labelbin, args.plot):
         files.ensure_writable_folder(os.path.dirname(path))
     size = (args.image_size, args.image_size)
-    dataset = data.load_dataset(args.dataset, size, args.workers, progress=not args.quiet)
-    if dataset.skipped:
-        print(data.describe_skipped(dataset.skipped), file=sys.stderr)
+    dataset, validation_index = data.load_training_data(
+        args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
+        columns=(args.path_column, args.labels_column))
     binarizer, targets = data.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
-    train_index, validation_index = data.split_indices(len(targets), args.validation_split, args.seed)
+    if validation_index is None:
+        train_index, validation_index = splits.split(
+            targets, dataset.hashes, args.validation_split, args.seed, args.split,
+            multilabel=args.manifest is not None)
+    else:
+        train_index = np.setdiff1d(np.arange(len(targets)), validation_index)
+    report_of_audit = audit.audit_dataset(dataset, train_index, validation_index)
+    print(audit.format_audit(report_of_audit))
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, augment, evaluation, plot, training
+    from pyimagesearch import artifacts, augment, evaluation, plot, thresholds, training
 
     args.precision = training.choose_precision(args.precision)
-    print(f"arithmetic: {args.precision}")
+    print(f"arithmetic: {args.precision}; training on {len(train_index)} images, "
+          f"validating on {len(validation_index)}")
     model = training.build_model(size, len(binarizer.classes_), policy=args.precision)
-    training.compile_model(model, args.learning_rate, args.epochs)
+    training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
+                           training.steps_per_epoch(len(train_index), args.batch_size))
+    keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
     history = training.fit(
         model, (dataset.images[train_index], targets[train_index]),
         (dataset.images[validation_index], targets[validation_index]),
         args.epochs, args.batch_size, augment.Augmentation(
             args.rotation, args.shift, args.shear, args.zoom, args.flip),
-        args.seed, verbose=0 if args.quiet else 1)
+        args.seed, verbose=0 if args.quiet else 1, callbacks=[keep_best] if keep_best else [])
+    best_epoch = keep_best.best_epoch if keep_best else args.epochs
+
     probabilities = model.predict(dataset.images[validation_index], verbose=0)
-    report = evaluation.evaluate(targets[validation_index], probabilities, binarizer.classes_)
+    cuts = thresholds.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
+    report = evaluation.evaluate(
+        targets[validation_index], probabilities,
+        thresholds.apply_thresholds(probabilities, cuts), list(binarizer.classes_),
+        [dataset.paths[i] for i in validation_index],
+        rule=f"per-label thresholds ({args.threshold_rule}) tuned on these images")
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
-        "settings": _settings(args), "evaluation": report,
+        "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
+        "best_epoch": best_epoch, "settings": _settings(args), "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)})
-    plot.save_history_plot(history.history, args.plot)
+    artifacts.write_json(artifacts.report_path(args.model, "audit"), report_of_audit)
+    artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
+    plot.save_history_plot(history.history, args.plot, best_epoch if keep_best else None)
     print(evaluation.format_report(report))
-    print(f"saved {args.model}, {args.labelbin}, {args.plot}")
+    print(f"kept epoch {best_epoch} of {args.epochs}; saved {args.model}, {args.labelbin}, "
+          f"{args.plot}")
     return 0
 
 

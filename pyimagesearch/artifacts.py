@@ -31,6 +31,11 @@ def description_path(model_path):
     return f"{model_path}.json"
 
 
+def report_path(model_path, kind):
+    """Where a run's `kind` report ("evaluation", "audit") lives: beside the model."""
+    return f"{model_path}.{kind}.json"
+
+
 def save_artifacts(model, binarizer, model_path, labelbin_path, description):
     """Write the three files, each atomically; `description` is a JSON-able dict."""
     description = {"format": FORMAT, "labels": [str(name) for name in binarizer.classes_],
@@ -56,6 +61,12 @@ def load_artifacts(model_path, labelbin_path):
     model = load_model(model_path)
     check_pair(model, binarizer, description, model_path, labelbin_path)
     return model, binarizer, description
+
+
+def thresholds(description, class_names):
+    """Per-label thresholds saved with the model; 0.5 for models saved without them."""
+    saved = description.get("thresholds") or {}
+    return [float(saved.get(name, 0.5)) for name in class_names]
 
 
 def input_size(model):

@@ -1,7 +1,8 @@
 """Classifying image files with a trained model: probabilities, decisions, drawings.
 
 Usage:
-    results = classify_files(model, class_names, ["a.jpg", "photos/"], batch_size=64)
+    decide = make_decider(thresholds=[0.4, 0.6, ...])  # or threshold=0.5, or top_k=2
+    results = classify_files(model, class_names, paths, size, decide)
     for result in results: print(format_result(result))
 
 Files are decoded in parallel and predicted in batches; a file that cannot be
@@ -18,8 +19,18 @@ import numpy as np
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
 from pyimagesearch.evaluation import top_k_decisions
+from pyimagesearch.thresholds import apply_thresholds
 
-TOP_K = 2  # the recipe accepts the two most probable labels
+DRAWN = 2  # the recipe draws the two most probable labels
+
+
+def make_decider(thresholds=None, threshold=None, top_k=None):
+    """A function from probabilities to 0/1 decisions, by the rule the user chose."""
+    if top_k is not None:
+        return lambda probabilities: top_k_decisions(probabilities, top_k)
+    if threshold is not None:
+        return lambda probabilities: (np.asarray(probabilities) >= threshold).astype(np.int64)
+    return lambda probabilities: apply_thresholds(probabilities, thresholds)
 
 
 def expand_inputs(inputs):
@@ -40,7 +51,7 @@ def expand_inputs(inputs):
     return paths
 
 
-def classify_files(model, class_names, paths, size, batch_size=64, workers=None):
+def classify_files(model, class_names, paths, size, decide, batch_size=64, workers=None):
     """One result dict per path, in order: path, probabilities, labels, or error."""
     workers = workers or min(8, os.cpu_count() or 1)
     results = []
@@ -48,7 +59,7 @@ def classify_files(model, class_names, paths, size, batch_size=64, workers=None)
         for start in range(0, len(paths), batch_size):
             chunk = paths[start:start + batch_size]
             decoded = list(executor.map(lambda path: _try_load(path, size), chunk))
-            results.extend(_predict_chunk(model, class_names, chunk, decoded))
+            results.extend(_predict_chunk(model, class_names, chunk, decoded, decide))
     return results
 
 
@@ -59,12 +70,12 @@ def _try_load(path, size):
         return str(error)
 
 
-def _predict_chunk(model, class_names, paths, decoded):
+def _predict_chunk(model, class_names, paths, decoded, decide):
     good = [index for index, item in enumerate(decoded) if not isinstance(item, str)]
     probabilities = (model.predict_on_batch(np.stack([decoded[index] for index in good]))
                      if good else np.zeros((0, len(class_names))))
     probabilities = np.asarray(probabilities, dtype=np.float64)
-    decisions = top_k_decisions(probabilities, TOP_K) if good else probabilities
+    decisions = decide(probabilities) if good else probabilities
     by_index = dict(zip(good, zip(probabilities, decisions)))
     results = []
     for index, path in enumerate(paths):
@@ -90,19 +101,27 @@ def format_result(result):
     for name, probability in ranked:
         mark = "  <- predicted" if name in result["labels"] else ""
         lines.append(f"  {name:<12} {probability * 100:6.2f}%{mark}")
-    lines.append(f"  labels: {', '.join(result['labels']) or 'none'}")
+    lines.append(f"  labels: {', '.join(result['labels']) or 'none (no label reached its threshold)'}")
     return "\n".join(lines)
 
 
 def annotate(result, width=400):
-    """The image at `width` pixels wide (BGR, for OpenCV) with its top two labels drawn."""
+    """The image at `width` pixels wide (BGR, for OpenCV) with its labels drawn.
+
+    The two most probable labels are always drawn, as in the recipe, each marked
+    "yes" (predicted) or "no" (below its threshold); further predicted labels follow.
+    """
     image = cv2.cvtColor(image_io.decode_image(result["path"]), cv2.COLOR_RGB2BGR)
     image = imutils.resize(image, width=width)
-    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])[:TOP_K]
-    for row, (name, probability) in enumerate(ranked):
-        text = f"{name}: {probability * 100:.2f}%"
+    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
+    shown = [item for rank, item in enumerate(ranked)
+             if rank < DRAWN or item[0] in result["labels"]]
+    for row, (name, probability) in enumerate(shown):
+        accepted = name in result["labels"]
+        text = f"{name}: {probability * 100:.2f}% {'yes' if accepted else 'no'}"
+        colour = (0, 255, 0) if accepted else (0, 0, 255)  # BGR green / red
         position = (10, (row * 30) + 25)
         # A dark outline keeps the text legible on light and dark photos alike.
         cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
-        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 255, 0), 2)
+        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, colour, 2)
     return image

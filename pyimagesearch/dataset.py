@@ -13,7 +13,9 @@ are skipped and listed, never fatal.
 
 import concurrent.futures
 import dataclasses
+import hashlib
 import os
+import sys
 
 import numpy as np
 
@@ -28,6 +30,7 @@ class Dataset:
     labels: list  # N lists of label names
     paths: list  # N paths, in the order of images
     skipped: list  # (path, reason) for every file that could not be read
+    hashes: list  # N SHA-256 digests of the files' bytes, to find exact duplicates
 
 
 def parse_labels(folder_name):
@@ -50,20 +53,33 @@ def find_images(root):
     return found
 
 
-def load_dataset(root, size, workers=None, progress=True):
-    """Decode every image under `root` in parallel, resized to `size` = (width, height)."""
+def labelled_images(root):
+    """(path, labels) for every image under `root`, labels from its folder's name."""
     paths = find_images(root)
     if not paths:
         raise UserError(f"no images found in {root}: expected label folders such as "
                         f"{os.path.join(root, 'red_dress')} holding JPEG or PNG files")
-    loaded, skipped = _decode_all(paths, size, workers, progress)
+    return [(path, parse_labels(os.path.basename(os.path.dirname(path)))) for path in paths]
+
+
+def load_dataset(source, size, workers=None, progress=True, missing=()):
+    """Decode labelled images in parallel, resized to `size` = (width, height).
+
+    `source` is a dataset folder or a list of (path, labels) entries (from a
+    manifest); `missing` lists (path, reason) already known to be unreadable.
+    """
+    entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
+    origin = source if isinstance(source, (str, os.PathLike)) else "the manifest"
+    loaded, skipped = _decode_all([path for path, _ in entries], size, workers, progress)
+    skipped = list(missing) + skipped
     if not loaded:
-        raise UserError(f"none of the {len(paths)} image files in {root} could be read")
-    kept = [path for path in paths if path in loaded]
-    labels = [parse_labels(os.path.basename(os.path.dirname(path))) for path in kept]
-    _check_label_folders(root, labels)
-    return Dataset(images=np.stack([loaded[path] for path in kept]), labels=labels,
-                   paths=kept, skipped=skipped)
+        raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
+                        "could be read")
+    kept = [(path, labels) for path, labels in entries if path in loaded]
+    _check_label_folders(origin, [labels for _, labels in kept])
+    return Dataset(images=np.stack([loaded[path][0] for path, _ in kept]),
+                   labels=[labels for _, labels in kept], paths=[path for path, _ in kept],
+                   skipped=skipped, hashes=[loaded[path][1] for path, _ in kept])
 
 
 def _decode_all(paths, size, workers, progress):
@@ -75,9 +91,11 @@ def _decode_all(paths, size, workers, progress):
 
     def decode(path):
         try:
-            return path, image_io.load_image(path, size), None
+            return path, (image_io.load_image(path, size), file_digest(path)), None
         except ImageError as error:
             return path, None, str(error)
+        except OSError as error:  # readable by the decoder, then gone or locked for hashing
+            return path, None, f"{path}: cannot read file ({error.strerror})"
 
     workers = workers or min(8, os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
@@ -89,6 +107,11 @@ def _decode_all(paths, size, workers, progress):
             if bar and (done % 64 == 0 or done == len(paths)):
                 bar.update(done)
     return loaded, skipped
+
+
+def file_digest(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def _check_label_folders(root, labels):
@@ -110,6 +133,35 @@ def describe_skipped(skipped, limit=10):
     return "\n".join(lines)
 
 
+def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=True,
+                       columns=(None, None)):
+    """(dataset, validation indices or None): from folders or a manifest, plus an optional
+    separate validation folder appended after the training images."""
+    if manifest:
+        from pyimagesearch.manifest import read_manifest
+
+        entries, missing = read_manifest(manifest, folder, *columns)
+        dataset = load_dataset(entries, size, workers, progress, missing=missing)
+    else:
+        dataset = load_dataset(folder or "dataset", size, workers, progress)
+    _warn_skipped(dataset)
+    if not validation_folder:
+        return dataset, None
+    validation = load_dataset(validation_folder, size, workers, progress)
+    _warn_skipped(validation)
+    merged = Dataset(images=np.concatenate([dataset.images, validation.images]),
+                     labels=dataset.labels + validation.labels,
+                     paths=dataset.paths + validation.paths,
+                     skipped=dataset.skipped + validation.skipped,
+                     hashes=dataset.hashes + validation.hashes)
+    return merged, np.arange(len(dataset.paths), len(merged.paths))
+
+
+def _warn_skipped(dataset):
+    if dataset.skipped:
+        print(describe_skipped(dataset.skipped), file=sys.stderr)
+
+
 def binarize(labels):
     """Fit scikit-learn's MultiLabelBinarizer: (binarizer, N x labels 0/1 array)."""
     from sklearn.preprocessing import MultiLabelBinarizer
@@ -118,15 +170,13 @@ def binarize(labels):
     return binarizer, binarizer.fit_transform(labels)
 
 
-def split_indices(count, validation_fraction, seed):
-    """The recipe's plain random split (scikit-learn, random_state=seed): train, validation."""
-    from sklearn.model_selection import train_test_split
+def targets_for(labels, class_names):
+    """0/1 targets in a trained model's label order; labels it does not know are dropped."""
+    from sklearn.preprocessing import MultiLabelBinarizer
 
-    indices = np.arange(count)
-    if round(count * validation_fraction) < 1 or round(count * (1 - validation_fraction)) < 1:
-        raise UserError(f"{count} images are too few to hold out {validation_fraction:.0%} "
-                        "for validation and still train")
-    return train_test_split(indices, test_size=validation_fraction, random_state=seed)
+    known = set(class_names)
+    return MultiLabelBinarizer(classes=list(class_names)).fit_transform(
+        [[label for label in row if label in known] for row in labels])
 
 
 def describe(dataset, binarizer, targets):

@@ -1,54 +1,119 @@
 """Honest multi-label scores: what fraction of images got every label right.
 
 Usage:
-    report = evaluate(targets, probabilities, class_names)
+    report = evaluate(targets, probabilities, decisions, class_names, paths)
     print(format_report(report))
 
 Keras' "accuracy" on a sigmoid model is per-label binary accuracy: it counts
 each (image, label) pair, so a model that says "no" to everything scores about
 67% on six labels with two positives each. The headline here is exact match
 (scikit-learn's subset accuracy), and binary accuracy is named as what it is.
+Every number comes from scikit-learn's metrics.
 """
+
+import warnings
 
 import numpy as np
 from sklearn import metrics
 
+WORST = 10  # images listed as the worst classified
+
 
 def top_k_decisions(probabilities, k=2):
     """0/1 decisions accepting the k most probable labels of each image (the recipe's rule)."""
-    decisions = np.zeros_like(probabilities, dtype=np.int64)
-    top = np.argsort(-probabilities, axis=1)[:, :k]
-    np.put_along_axis(decisions, top, 1, axis=1)
+    probabilities = np.asarray(probabilities)
+    decisions = np.zeros(probabilities.shape, dtype=np.int64)
+    if probabilities.size:
+        top = np.argsort(-probabilities, axis=1)[:, :k]
+        np.put_along_axis(decisions, top, 1, axis=1)
     return decisions
 
 
-def evaluate(targets, probabilities, class_names, threshold=0.5):
-    """Scores of 0/1 `targets` against `probabilities` for the decisions the tool makes."""
+def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""):
+    """The full report for 0/1 `decisions` made from `probabilities` against `targets`."""
     targets = np.asarray(targets, dtype=np.int64)
-    at_threshold = (np.asarray(probabilities) >= threshold).astype(np.int64)
-    top_two = top_k_decisions(np.asarray(probabilities), k=2)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    decisions = np.asarray(decisions, dtype=np.int64)
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        targets, decisions, average=None, zero_division=0)
+    average_precision = _average_precision(targets, probabilities)
+    per_label = {
+        name: {"binary_accuracy": float(metrics.accuracy_score(targets[:, i], decisions[:, i])),
+               "precision": float(precision[i]), "recall": float(recall[i]),
+               "f1": float(f1[i]), "support": int(support[i]),
+               "average_precision": _or_none(average_precision[i])}
+        for i, name in enumerate(class_names)}
     return {
         "images": int(len(targets)),
-        "exact_match_top2": float(metrics.accuracy_score(targets, top_two)),
-        "exact_match_at_threshold": float(metrics.accuracy_score(targets, at_threshold)),
-        "threshold": threshold,
-        "hamming_loss_top2": float(metrics.hamming_loss(targets, top_two)),
-        "binary_accuracy_top2": float(1 - metrics.hamming_loss(targets, top_two)),
-        "per_label_binary_accuracy_top2": {
-            name: float(metrics.accuracy_score(targets[:, index], top_two[:, index]))
-            for index, name in enumerate(class_names)},
+        "decision_rule": rule,
+        "exact_match": float(metrics.accuracy_score(targets, decisions)),
+        "exact_match_top2": float(metrics.accuracy_score(targets, top_k_decisions(probabilities))),
+        "hamming_loss": float(metrics.hamming_loss(targets, decisions)),
+        "binary_accuracy": float(1 - metrics.hamming_loss(targets, decisions)),
+        "micro_f1": float(metrics.f1_score(targets, decisions, average="micro", zero_division=0)),
+        "macro_f1": float(metrics.f1_score(targets, decisions, average="macro", zero_division=0)),
+        "macro_map": _or_none(np.nanmean(average_precision) if np.isfinite(average_precision).any()
+                              else np.nan),
+        "per_label": per_label,
+        "worst": worst_images(targets, probabilities, decisions, class_names, paths),
     }
 
 
+def _average_precision(targets, probabilities):
+    """Per-label average precision; NaN for a label with no positive image to rank."""
+    scores = np.full(targets.shape[1], np.nan)
+    for i in range(targets.shape[1]):
+        if targets[:, i].any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores[i] = metrics.average_precision_score(targets[:, i], probabilities[:, i])
+    return scores
+
+
+def _or_none(value):
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def worst_images(targets, probabilities, decisions, class_names, paths, count=WORST):
+    """The images with the highest cross-entropy, wrong decisions first."""
+    if paths is None or not len(targets):
+        return []
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    loss = -(targets * np.log(clipped) + (1 - targets) * np.log(1 - clipped)).sum(axis=1)
+    wrong = (decisions != targets).any(axis=1)
+    order = np.lexsort((-loss, ~wrong))[:count]
+    return [{"path": str(paths[i]), "loss": round(float(loss[i]), 4),
+             "labels": [n for n, t in zip(class_names, targets[i]) if t],
+             "predicted": [n for n, d in zip(class_names, decisions[i]) if d],
+             "probabilities": {n: round(float(p), 4) for n, p in zip(class_names, probabilities[i])}}
+            for i in order if wrong[i]]
+
+
 def format_report(report, title="held-out split"):
-    rows = [
-        ("exact-match accuracy, top two labels (the recipe's rule)", report["exact_match_top2"]),
-        (f"exact-match accuracy, labels with p >= {report['threshold']}",
-         report["exact_match_at_threshold"]),
-        ("binary accuracy per label, top two (mean over labels)", report["binary_accuracy_top2"]),
-    ]
-    rows += [(f"  {name}", value) for name, value in report["per_label_binary_accuracy_top2"].items()]
-    width = max(len(name) for name, _ in rows)
-    lines = [f"evaluation on the {title} ({report['images']} images):"]
-    lines += [f"  {name:<{width}}  {value:.3f}" for name, value in rows]
+    """The report as a table a person reads."""
+    rule = f" (labels decided by {report['decision_rule']})" if report["decision_rule"] else ""
+    lines = [f"evaluation on the {title}, {report['images']} images{rule}:"]
+    rows = [("exact match (all labels of an image right)", report["exact_match"]),
+            ("exact match with the recipe's top-two rule", report["exact_match_top2"]),
+            ("binary accuracy (per image and label)", report["binary_accuracy"]),
+            ("Hamming loss", report["hamming_loss"]),
+            ("micro F1", report["micro_f1"]), ("macro F1", report["macro_f1"]),
+            ("macro mAP (average precision)", report["macro_map"])]
+    lines += [f"  {name:<44} {_number(value)}" for name, value in rows]
+    lines.append(f"  {'label':<12} {'bin.acc':>8} {'precision':>9} {'recall':>7} {'F1':>6} "
+                 f"{'AP':>6} {'support':>7}")
+    for name, row in report["per_label"].items():
+        lines.append(f"  {name:<12} {_number(row['binary_accuracy']):>8} "
+                     f"{_number(row['precision']):>9} {_number(row['recall']):>7} "
+                     f"{_number(row['f1']):>6} {_number(row['average_precision']):>6} "
+                     f"{row['support']:>7}")
+    if report["worst"]:
+        lines.append(f"  worst classified ({len(report['worst'])} shown):")
+        lines += [f"    {item['path']}: is {'+'.join(item['labels']) or 'nothing'}, "
+                  f"predicted {'+'.join(item['predicted']) or 'nothing'}"
+                  for item in report["worst"]]
     return "\n".join(lines)
+
+
+def _number(value):
+    return "n/a" if value is None else f"{value:.3f}"

@@ -81,13 +81,50 @@ def recipe_decay(learning_rate, epochs):
         learning_rate, decay_steps=1, decay_rate=learning_rate / epochs)
 
 
-def compile_model(model, learning_rate, epochs):
-    """Adam with the recipe's decay, binary cross-entropy per label."""
+SCHEDULES = ("recipe", "cosine")
+
+
+def cosine_decay(learning_rate, epochs, steps_per_epoch):
+    """Cosine from the full rate to zero over the run: late epochs take small steps,
+    so the last epochs (and BatchNormalization's statistics) settle instead of jumping."""
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate, decay_steps=max(1, epochs * steps_per_epoch))
+
+
+def compile_model(model, learning_rate, epochs, schedule="recipe", steps_per_epoch=1):
+    """Adam with the chosen schedule, binary cross-entropy per label."""
+    if schedule == "cosine":
+        rate = cosine_decay(learning_rate, epochs, steps_per_epoch)
+    else:
+        rate = recipe_decay(learning_rate, epochs)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=recipe_decay(learning_rate, epochs)),
+        optimizer=keras.optimizers.Adam(learning_rate=rate),
         loss="binary_crossentropy",
         metrics=[keras.metrics.BinaryAccuracy(name="binary_accuracy"),
-                 keras.metrics.MeanMetricWrapper(exact_match, name="exact_match")])
+                 keras.metrics.MeanMetricWrapper(exact_match, name="exact_match"),
+                 # Area under the precision-recall curve per label, averaged: mAP's estimate.
+                 keras.metrics.AUC(curve="PR", multi_label=True, name="map")])
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Remember the weights of the best epoch by `monitor` and restore them at the end."""
+
+    def __init__(self, monitor="val_loss"):
+        super().__init__()
+        self.monitor = monitor
+        self.sign = 1 if monitor.endswith("loss") else -1  # minimise losses, maximise scores
+        self.best, self.best_epoch, self.weights = None, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            return
+        if self.best is None or self.sign * value < self.sign * self.best:
+            self.best, self.best_epoch, self.weights = value, epoch + 1, self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        if self.weights is not None:
+            self.model.set_weights(self.weights)
 
 
 def make_batches(images, targets, batch_size, augmentation=None, seed=None):
@@ -105,11 +142,17 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None):
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
-def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1):
+def steps_per_epoch(count, batch_size):
+    return count // batch_size if count >= batch_size else 1
+
+
+def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1,
+        callbacks=()):
     """Train; `train` and `validation` are (uint8 images, 0/1 targets) pairs."""
     keras.utils.set_random_seed(seed)
     train_batches = make_batches(*train, batch_size, augmentation, seed)
     validation_batches = make_batches(*validation, batch_size)
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
-                     shuffle=False, verbose=verbose)  # make_batches shuffles
+                     shuffle=False, verbose=verbose,  # make_batches shuffles
+                     callbacks=list(callbacks))
 

@@ -1,0 +1,65 @@
+"""Audit a dataset before training: counts, co-occurrence, unreadable files, duplicates.
+
+Usage:
+    python audit.py --dataset dataset
+    python audit.py --manifest labels.csv --report audit.json
+
+Reports images per folder and per label, the label co-occurrence table, unreadable files,
+exact duplicates (by content hash) with conflicting labels or falling on both sides of the
+split, and label combinations that are absent or rare; saves it all as JSON.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from pyimagesearch import cli
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("-d", "--dataset", help="folder of label folders (default: dataset), or the image "
+        "root of --manifest")
+    add("--manifest", help="CSV of image paths and labels (see train.py)")
+    add("--path-column", help="manifest column with the image paths (default: guessed)")
+    add("--labels-column", help="manifest column with the labels (default: guessed)")
+    add("--split", choices=("stratified", "random"), default="stratified",
+        help="the split to check for leaking duplicates (default: %(default)s)")
+    add("--validation-split", type=float, default=0.2, help="fraction held out (default: 0.2)")
+    add("--seed", type=int, default=42, help="split seed (default: 42)")
+    add("--report", default=os.path.join("output", "audit.json"),
+        help="JSON file to write (default: %(default)s)")
+    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    return parser.parse_args(argv)
+
+
+def run_audit(args):
+    from pyimagesearch import artifacts, audit, files, splits
+    from pyimagesearch import dataset as data
+
+    files.ensure_writable_folder(os.path.dirname(args.report))
+    # Small images: the audit needs the files' bytes and labels, not pixels for a model.
+    dataset, _ = data.load_training_data(args.dataset, args.manifest, None, (8, 8),
+                                         args.workers, columns=(args.path_column, args.labels_column))
+    _, targets = data.binarize(dataset.labels)
+    train_index, validation_index = splits.split(
+        targets, dataset.hashes, args.validation_split, args.seed, args.split,
+        multilabel=args.manifest is not None)
+    report = audit.audit_dataset(dataset, train_index, validation_index)
+    report["split"] = {"method": args.split, "train": len(train_index),
+                       "validation": len(np.asarray(validation_index))}
+    artifacts.write_json(args.report, report)
+    print(audit.format_audit(report))
+    print(f"saved {args.report}")
+    return 0
+
+
+def main(argv=None):
+    return cli.run(run_audit, parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Evaluate a trained model on any labelled folder tree or manifest.
+
+Usage:
+    python evaluate.py --dataset photos/
+    python evaluate.py --model fashion.model --labelbin mlb.pickle --manifest labels.csv
+
+Prints exact match, Hamming loss, per-label binary accuracy, precision, recall, F1,
+support and average precision, micro and macro F1, macro mAP and the worst-classified
+images, and saves them as JSON (default: beside the model).
+"""
+
+import argparse
+import os
+import sys
+
+from pyimagesearch import cli
+
+DEFAULTS = dict(
+    model=os.path.join("output", "fashion.keras"),  # where train.py puts it by default
+    labelbin=os.path.join("output", "mlb.pickle"),  # likewise
+    batch_size=64,  # images per prediction batch
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.set_defaults(**DEFAULTS)
+    add = parser.add_argument
+    add("-d", "--dataset", help="label folders to evaluate on, or the image root of --manifest")
+    add("--manifest", help="CSV of image paths and labels (see train.py)")
+    add("--path-column", help="manifest column with the image paths (default: guessed)")
+    add("--labels-column", help="manifest column with the labels (default: guessed)")
+    add("-m", "--model", help="trained model (default: %(default)s)")
+    add("-l", "--labelbin", help="label binarizer of the same run (default: %(default)s)")
+    rule = parser.add_mutually_exclusive_group()
+    rule.add_argument("--threshold", type=float, help="one threshold for every label")
+    rule.add_argument("--top-k", type=int, help="the K most probable labels (recipe: 2)")
+    add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
+    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    args = parser.parse_args(argv)
+    if not args.dataset and not args.manifest:
+        parser.error("give --dataset, --manifest, or both")
+    return args
+
+
+def evaluate(args):
+    from pyimagesearch import dataset as data
+
+    cli.quiet_tensorflow()
+    from pyimagesearch import artifacts, classifier, evaluation
+
+    model, binarizer, description = artifacts.load_artifacts(args.model, args.labelbin)
+    class_names = list(binarizer.classes_)
+    dataset, _ = data.load_training_data(
+        args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
+        columns=(args.path_column, args.labels_column))
+    targets = data.targets_for(dataset.labels, class_names)
+    probabilities = model.predict(dataset.images, batch_size=args.batch_size, verbose=0)
+    decide = classifier.make_decider(artifacts.thresholds(description, class_names),
+                                     args.threshold, args.top_k)
+    rule = (f"top {args.top_k}" if args.top_k else f"threshold {args.threshold}"
+            if args.threshold is not None else "the thresholds saved with the model")
+    report = evaluation.evaluate(targets, probabilities, decide(probabilities), class_names,
+                                 dataset.paths, rule=rule)
+    name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
+    path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
+    artifacts.write_json(path, report)
+    print(evaluation.format_report(report, title=args.manifest or args.dataset))
+    print(f"saved {path}")
+    return 0
+
+
+def main(argv=None):
+    return cli.run(evaluate, parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Holding images out for validation without leaking duplicates across the split.
+
+Usage:
+    train_index, validation_index = split(targets, hashes, 0.2, seed=42, method="stratified")
+
+"stratified" (the default) keeps each label combination in the same proportion on both
+sides, so every combination seen in training is also evaluated; exact duplicate files
+(same bytes) always land on the same side. For manifests, where combinations are many,
+multi-label iterative stratification (the iterative-stratification package) is used.
+"random" is the recipe's plain split: scikit-learn's train_test_split over images with
+random_state=seed, duplicates and all.
+"""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from pyimagesearch.errors import UserError
+
+METHODS = ("stratified", "random")
+
+
+def split(targets, hashes, fraction, seed, method="stratified", multilabel=False):
+    """(train indices, validation indices) into the images."""
+    targets = np.asarray(targets)
+    count = len(targets)
+    if round(count * fraction) < 1 or round(count * (1 - fraction)) < 1:
+        raise UserError(f"{count} images are too few to hold out {fraction:.0%} "
+                        "for validation and still train")
+    if method == "random":
+        return train_test_split(np.arange(count), test_size=fraction, random_state=seed)
+    group_of_image, first_image = _duplicate_groups(hashes)
+    group_targets = targets[first_image]
+    if multilabel:
+        train_groups, validation_groups = _iterative(group_targets, fraction, seed)
+    else:
+        train_groups, validation_groups = _by_combination(group_targets, fraction, seed)
+    in_validation = np.isin(group_of_image, validation_groups)
+    return np.flatnonzero(~in_validation), np.flatnonzero(in_validation)
+
+
+def duplicate_groups(hashes):
+    """{digest: [image indices]} for every digest shared by more than one image."""
+    groups = {}
+    for index, digest in enumerate(hashes):
+        groups.setdefault(digest, []).append(index)
+    return {digest: members for digest, members in groups.items() if len(members) > 1}
+
+
+def _duplicate_groups(hashes):
+    _, first_image, group_of_image = np.unique(np.asarray(hashes), return_index=True,
+                                               return_inverse=True)
+    return group_of_image.ravel(), first_image
+
+
+def _by_combination(group_targets, fraction, seed):
+    """Stratify groups by label combination; a combination seen once can only train."""
+    keys = np.array(["".join(map(str, row)) for row in group_targets.astype(int)])
+    values, counts = np.unique(keys, return_counts=True)
+    single = np.isin(keys, values[counts < 2])
+    groups = np.arange(len(keys))
+    try:
+        train, validation = train_test_split(groups[~single], test_size=fraction,
+                                             random_state=seed, stratify=keys[~single])
+    except ValueError:  # too many combinations for the held-out size: stratify per label
+        return _iterative(group_targets, fraction, seed)
+    return np.concatenate([train, groups[single]]), validation
+
+
+def _iterative(group_targets, fraction, seed):
+    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+
+    splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    train, validation = next(splitter.split(np.zeros(len(group_targets)), group_targets))
+    return train, validation
