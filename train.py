@@ -110,22 +110,45 @@ def train(args):
         columns=(args.path_column, args.labels_column))
     binarizer, targets = data.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
-    if validation_index is None:
-        train_index, validation_index = splits.split(
-            targets, dataset.hashes, args.validation_split, args.seed, args.split,
-            multilabel=args.manifest is not None)
-    else:
-        train_index = np.setdiff1d(np.arange(len(targets)), validation_index)
-    report_of_audit = audit.audit_dataset(dataset, train_index, validation_index)
-    print(audit.format_audit(report_of_audit))
+    train_index, validation_index = _split(args, dataset, targets, validation_index)
+    dataset_audit = audit.audit_dataset(dataset, train_index, validation_index)
+    print(audit.format_audit(dataset_audit))
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, augment, evaluation, plot, thresholds, training
+    from pyimagesearch import artifacts, evaluation, plot
+
+    model, history, best_epoch = _fit(args, dataset, targets, train_index, validation_index)
+    report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
+    artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
+        "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
+        "best_epoch": best_epoch, "settings": _settings(args), "evaluation": report,
+        "images": len(dataset.paths), "skipped": len(dataset.skipped)})
+    artifacts.write_json(artifacts.report_path(args.model, "audit"), dataset_audit)
+    artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
+    plot.save_history_plot(history.history, args.plot, best_epoch if args.keep == "best" else None)
+    print(evaluation.format_report(report))
+    print(f"kept epoch {best_epoch} of {args.epochs}; saved {args.model}, {args.labelbin}, "
+          f"{args.plot}")
+    return 0
+
+
+def _split(args, dataset, targets, validation_index):
+    """Train and validation indices: the given validation folder, or a split."""
+    if validation_index is not None:
+        return np.setdiff1d(np.arange(len(targets)), validation_index), validation_index
+    return splits.split(targets, dataset.hashes, args.validation_split, args.seed, args.split,
+                        multilabel=args.manifest is not None)
+
+
+def _fit(args, dataset, targets, train_index, validation_index):
+    """Build, compile and train; (model with the kept weights, history, kept epoch)."""
+    from pyimagesearch import augment, training
 
     args.precision = training.choose_precision(args.precision)
     print(f"arithmetic: {args.precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
-    model = training.build_model(size, len(binarizer.classes_), policy=args.precision)
+    model = training.build_model((args.image_size, args.image_size), targets.shape[1],
+                                 policy=args.precision)
     training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
                            training.steps_per_epoch(len(train_index), args.batch_size))
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
@@ -135,7 +158,12 @@ def train(args):
         args.epochs, args.batch_size, augment.Augmentation(
             args.rotation, args.shift, args.shear, args.zoom, args.flip),
         args.seed, verbose=0 if args.quiet else 1, callbacks=[keep_best] if keep_best else [])
-    best_epoch = keep_best.best_epoch if keep_best else args.epochs
+    return model, history, keep_best.best_epoch if keep_best else args.epochs
+
+
+def _evaluate(args, model, dataset, targets, validation_index, binarizer):
+    """Tune the per-label thresholds on the validation images and score them there."""
+    from pyimagesearch import evaluation, thresholds
 
     probabilities = model.predict(dataset.images[validation_index], verbose=0)
     cuts = thresholds.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
@@ -144,17 +172,7 @@ def train(args):
         thresholds.apply_thresholds(probabilities, cuts), list(binarizer.classes_),
         [dataset.paths[i] for i in validation_index],
         rule=f"per-label thresholds ({args.threshold_rule}) tuned on these images")
-    artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
-        "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
-        "best_epoch": best_epoch, "settings": _settings(args), "evaluation": report,
-        "images": len(dataset.paths), "skipped": len(dataset.skipped)})
-    artifacts.write_json(artifacts.report_path(args.model, "audit"), report_of_audit)
-    artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
-    plot.save_history_plot(history.history, args.plot, best_epoch if keep_best else None)
-    print(evaluation.format_report(report))
-    print(f"kept epoch {best_epoch} of {args.epochs}; saved {args.model}, {args.labelbin}, "
-          f"{args.plot}")
-    return 0
+    return report, cuts
 
 
 def _settings(args):
