@@ -86,7 +86,8 @@ def format_audit(report):
     lines.append("  per folder: " + ", ".join(f"{k} {v}" for k, v in report["per_folder"].items()))
     lines.append("  per label:  " + ", ".join(f"{k} {v}" for k, v in report["per_label"].items()))
     names = list(report["cooccurrence"])
-    lines.append("  co-occurrence: " + " ".join(f"{name:>7}" for name in names))
+    lines.append("  co-occurrence (images with both labels):")
+    lines.append(f"  {'':>13}  " + " ".join(f"{name:>7}" for name in names))
     for a in names:
         lines.append(f"  {a:>13}: " + " ".join(f"{report['cooccurrence'][a][b]:>7}" for b in names))
     lines += [f"  warning: {text}" for text in audit_warnings(report)]
