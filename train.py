@@ -83,6 +83,9 @@ def parse_args(argv=None):
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: random split, last epoch, recipe decay, 0.5 thresholds")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--cache-dir", help="folder for the cache of decoded images (default: "
+        "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
+    add("--no-cache", action="store_true", help="decode every image, read and write no cache")
     add("-q", "--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if args.recipe:
@@ -107,7 +110,7 @@ def train(args):
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
         args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
-        columns=(args.path_column, args.labels_column))
+        columns=(args.path_column, args.labels_column), cache_dir=_cache_dir(args))
     binarizer, targets = data.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
     train_index, validation_index = _split(args, dataset, targets, validation_index)
@@ -130,6 +133,14 @@ def train(args):
     print(f"kept epoch {best_epoch} of {args.epochs}; saved {args.model}, {args.labelbin}, "
           f"{args.plot}")
     return 0
+
+
+def _cache_dir(args):
+    if args.no_cache:
+        return None
+    from pyimagesearch import cache
+
+    return args.cache_dir or cache.default_dir()
 
 
 def _split(args, dataset, targets, validation_index):

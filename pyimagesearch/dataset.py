@@ -31,6 +31,7 @@ class Dataset:
     paths: list  # N paths, in the order of images
     skipped: list  # (path, reason) for every file that could not be read
     hashes: list  # N SHA-256 digests of the files' bytes, to find exact duplicates
+    decoded: int = 0  # files decoded by this load; the others came from the cache
 
 
 def parse_labels(folder_name):
@@ -62,15 +63,18 @@ def labelled_images(root):
     return [(path, parse_labels(os.path.basename(os.path.dirname(path)))) for path in paths]
 
 
-def load_dataset(source, size, workers=None, progress=True, missing=()):
+def load_dataset(source, size, workers=None, progress=True, missing=(), cache_dir=None,
+                 origin=None):
     """Decode labelled images in parallel, resized to `size` = (width, height).
 
-    `source` is a dataset folder or a list of (path, labels) entries (from a
-    manifest); `missing` lists (path, reason) already known to be unreadable.
+    `source` is a dataset folder or a list of (path, labels) entries from the
+    manifest `origin`; `missing` lists (path, reason) already known to be
+    unreadable. With a `cache_dir`, unchanged files are taken from the cache.
     """
     entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
-    origin = source if isinstance(source, (str, os.PathLike)) else "the manifest"
-    loaded, skipped = _decode_all([path for path, _ in entries], size, workers, progress)
+    origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
+    paths = [path for path, _ in entries]
+    loaded, skipped, decoded = _load_with_cache(paths, size, workers, progress, cache_dir, origin)
     skipped = list(missing) + skipped
     if not loaded:
         raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
@@ -79,7 +83,28 @@ def load_dataset(source, size, workers=None, progress=True, missing=()):
     _check_label_folders(origin, [labels for _, labels in kept])
     return Dataset(images=np.stack([loaded[path][0] for path, _ in kept]),
                    labels=[labels for _, labels in kept], paths=[path for path, _ in kept],
-                   skipped=skipped, hashes=[loaded[path][1] for path, _ in kept])
+                   skipped=skipped, hashes=[loaded[path][1] for path, _ in kept],
+                   decoded=decoded)
+
+
+def _load_with_cache(paths, size, workers, progress, cache_dir, origin):
+    """({path: (image, digest)}, [(path, reason)], files decoded now)."""
+    from pyimagesearch import cache as image_cache
+
+    keys = {path: image_cache.key_or_none(path) for path in paths}
+    cache = image_cache.ImageCache.open(cache_dir, origin, size) if cache_dir else None
+    hits, known_bad = cache.lookup(keys) if cache else ({}, {})
+    todo = [path for path in paths if path not in hits and path not in known_bad]
+    loaded, skipped = _decode_all(todo, size, workers, progress) if todo else ({}, [])
+    loaded.update(hits)
+    unreadable = dict(skipped) | known_bad
+    if cache and (todo or len(cache.entries) != len(paths)):
+        try:
+            cache.save(loaded, unreadable, keys)
+        except OSError as error:  # a cache that cannot be written only costs time
+            print(f"warning: cannot write the image cache {cache.path}: {error.strerror}",
+                  file=sys.stderr)
+    return loaded, [(path, unreadable[path]) for path in paths if path in unreadable], len(todo)
 
 
 def _decode_all(paths, size, workers, progress):
@@ -134,20 +159,21 @@ def describe_skipped(skipped, limit=10):
 
 
 def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=True,
-                       columns=(None, None)):
+                       columns=(None, None), cache_dir=None):
     """(dataset, validation indices or None): from folders or a manifest, plus an optional
     separate validation folder appended after the training images."""
     if manifest:
         from pyimagesearch.manifest import read_manifest
 
         entries, missing = read_manifest(manifest, folder, *columns)
-        dataset = load_dataset(entries, size, workers, progress, missing=missing)
+        dataset = load_dataset(entries, size, workers, progress, missing=missing,
+                               cache_dir=cache_dir, origin=manifest)
     else:
-        dataset = load_dataset(folder or "dataset", size, workers, progress)
+        dataset = load_dataset(folder or "dataset", size, workers, progress, cache_dir=cache_dir)
     _warn_skipped(dataset)
     if not validation_folder:
         return dataset, None
-    validation = load_dataset(validation_folder, size, workers, progress)
+    validation = load_dataset(validation_folder, size, workers, progress, cache_dir=cache_dir)
     _warn_skipped(validation)
     merged = Dataset(images=np.concatenate([dataset.images, validation.images]),
                      labels=dataset.labels + validation.labels,
@@ -183,4 +209,6 @@ def describe(dataset, binarizer, targets):
     """Images per label, for the user to check before waiting on training."""
     counts = ", ".join(f"{name} {int(total)}"
                        for name, total in zip(binarizer.classes_, targets.sum(axis=0)))
-    return f"{len(dataset.paths)} images, {len(binarizer.classes_)} labels: {counts}"
+    cached = len(dataset.paths) + len(dataset.skipped) - dataset.decoded
+    source = f" ({dataset.decoded} decoded, {cached} from the cache)" if cached > 0 else ""
+    return f"{len(dataset.paths)} images{source}, {len(binarizer.classes_)} labels: {counts}"

@@ -26,14 +26,20 @@ def is_image_file(path):
     return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def decode_image(path):
+def decode_image(path, at_least=None):
     """Decode any image Pillow or OpenCV can read into a uint8 RGB array.
 
     EXIF orientation is applied; alpha is composited onto white; 16-bit and
     grayscale images are brought to 8-bit RGB. Raises ImageError otherwise.
+    With `at_least` = (width, height), a large JPEG is decoded at a reduced
+    scale (libjpeg's DCT scaling: 1/2, 1/4 or 1/8) that still leaves twice that
+    size in both directions, so the final shrink loses nothing visible.
     """
     try:
         with Image.open(path) as image:
+            if at_least and image.format == "JPEG":
+                side = 2 * max(at_least)  # square: EXIF may still swap width and height
+                image.draft(image.mode, (side, side))
             return _pillow_to_rgb(ImageOps.exif_transpose(image))
     except UnidentifiedImageError:
         pass  # not a format Pillow knows: OpenCV may (below)
@@ -47,7 +53,7 @@ def decode_image(path):
 
 def load_image(path, size):
     """Decode `path` and resize it to `size` = (width, height): uint8, RGB."""
-    return resize(decode_image(path), size)
+    return resize(decode_image(path, at_least=size), size)
 
 
 def resize(image, size):

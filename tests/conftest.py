@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 
 import cv2
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Training caches decoded images under $XDG_CACHE_HOME: keep the tests' caches out of ~.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="test-cache-")
 
 import train  # noqa: E402
 

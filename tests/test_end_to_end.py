@@ -154,3 +154,14 @@ def test_training_set_smaller_than_a_batch_still_trains(tmp_path):
     root = make_dataset(tmp_path / "few", per_folder=2, folders=("red_dress", "blue_shirt"))
     assert train.main(["--dataset", root, "--output", str(tmp_path / "out"), "--epochs", "1",
                        "--image-size", "16", "--quiet"]) == 0
+
+
+def test_rerun_on_an_unchanged_dataset_decodes_nothing(tmp_path, dataset_dir, capsys):
+    args = ["--dataset", dataset_dir, "--output", str(tmp_path / "out"), "--epochs", "1",
+            "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache")]
+    assert train.main(args) == 0
+    assert "40 images, 4 labels" in capsys.readouterr().out
+    assert train.main(args) == 0
+    assert "40 images (0 decoded, 40 from the cache)" in capsys.readouterr().out
+    assert train.main(args + ["--no-cache"]) == 0
+    assert "40 images, 4 labels" in capsys.readouterr().out

@@ -142,3 +142,22 @@ def test_dataset_errors_are_user_errors(tmp_path):
     (tmp_path / "bad" / "red_dress" / "a.jpg").write_bytes(b"x")
     with pytest.raises(UserError, match="could be read"):
         data.load_dataset(str(tmp_path / "bad"), (16, 16), progress=False)
+
+
+def test_reduced_scale_jpeg_decoding_matches_full_decoding(tmp_path):
+    """Large JPEGs are decoded at 1/8 scale or so; after the resize the pixels agree."""
+    height, width = 1500, 2000
+    y, x = np.mgrid[0:height, 0:width]
+    photo = np.stack([x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)],
+                     axis=2).astype(np.uint8)
+    cv2.circle(photo, (800, 700), 400, (200, 30, 40), -1)
+    cv2.rectangle(photo, (1300, 200), (1800, 1300), (20, 40, 200), -1)
+    path = save_with_pillow(tmp_path / "large.jpg", photo, quality=92)
+    with Image.open(path) as image:
+        image.draft("RGB", (192, 192))
+        assert image.size[0] < width  # Pillow really decodes at a reduced scale here
+    reduced = image_io.load_image(path, (96, 96))
+    full = image_io.resize(image_io.decode_image(path), (96, 96))
+    assert reduced.shape == full.shape == (96, 96, 3)
+    difference = np.abs(reduced.astype(int) - full.astype(int))
+    assert difference.mean() < 2.0 and difference.max() < 40
