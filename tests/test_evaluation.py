@@ -177,3 +177,37 @@ def test_evaluate_command_on_a_folder(trained, tmp_path, capsys):
     saved = json.loads(report.read_text())
     assert saved["images"] == 40 and set(saved["per_label"]) == {"blue", "dress", "red", "shirt"}
     assert "macro mAP" in capsys.readouterr().out
+
+
+def test_train_from_a_manifest_and_with_a_validation_folder(tmp_path, dataset_dir, capsys):
+    import train
+    rows = ["filename,tags"] + [
+        f'"{folder}/{index:03d}.png","{folder.replace("_", " ")}"'
+        for folder in ("red_dress", "blue_dress", "red_shirt", "blue_shirt") for index in range(10)]
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
+    common = ["--epochs", "1", "--image-size", "16", "--quiet", "--no-cache"]
+    assert train.main(["--manifest", str(tmp_path / "labels.csv"), "--dataset", dataset_dir,
+                       "--output", str(tmp_path / "m")] + common) == 0
+    assert "40 images, 4 labels" in capsys.readouterr().out
+    validation = make_dataset(tmp_path / "val", per_folder=3, seed=9)
+    assert train.main(["--dataset", dataset_dir, "--val-dataset", validation,
+                       "--output", str(tmp_path / "v")] + common) == 0
+    assert "training on 40 images, validating on 12" in capsys.readouterr().out
+    report = json.load(open(tmp_path / "v" / "fashion.keras.evaluation.json"))
+    assert report["images"] == 12
+
+
+def test_drawn_image_marks_accepted_and_rejected_labels(trained):
+    from pyimagesearch import classifier
+    image = os.path.join(trained["dataset"], "blue_dress", "003.png")
+    result = {"path": image, "labels": ["blue", "red"],
+              "probabilities": {"blue": 0.9, "dress": 0.8, "red": 0.3, "shirt": 0.1}}
+    drawn = classifier.annotate(result, width=200)
+    assert drawn.shape[1] == 200 and drawn.ndim == 3
+    # Three lines of text: blue (yes), dress (no, though second), red (yes, a further label).
+    green = (drawn[:, :, 1] > 200) & (drawn[:, :, 0] < 60) & (drawn[:, :, 2] < 60)
+    red = (drawn[:, :, 2] > 200) & (drawn[:, :, 0] < 60) & (drawn[:, :, 1] < 60)
+    rows_green = np.flatnonzero(green.any(axis=1))
+    rows_red = np.flatnonzero(red.any(axis=1))
+    assert rows_green.min() < 30 and rows_green.max() > 60  # lines one and three
+    assert 30 < rows_red.min() and rows_red.max() < 60  # line two only
