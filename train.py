@@ -13,11 +13,7 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 from pyimagesearch import cli
-from pyimagesearch import audit, files, splits
-from pyimagesearch import dataset as data
 
 DEFAULTS = dict(
     dataset=None,  # label folders of images: "dataset", or the image root of a --manifest
@@ -105,6 +101,10 @@ def _check_numbers(parser, args):
 
 
 def train(args):
+    # Imported here, not at the top, so that --help and argument errors answer at once.
+    from pyimagesearch import audit, files
+    from pyimagesearch import dataset as data
+
     for path in (args.model, args.labelbin, args.plot):
         files.ensure_writable_folder(os.path.dirname(path))
     size = (args.image_size, args.image_size)
@@ -145,6 +145,10 @@ def _cache_dir(args):
 
 def _split(args, dataset, targets, validation_index):
     """Train and validation indices: the given validation folder, or a split."""
+    import numpy as np
+
+    from pyimagesearch import splits
+
     if validation_index is not None:
         return np.setdiff1d(np.arange(len(targets)), validation_index), validation_index
     return splits.split(targets, dataset.hashes, args.validation_split, args.seed, args.split,
