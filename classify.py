@@ -44,6 +44,9 @@ def parse_args(argv=None):
     add("--show", action="store_true", help="also open a window per image, when a display exists")
     add("--batch-size", type=int, help="images per prediction batch (default: %(default)s)")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--trust-model-code", action="store_true",
+        help="load a model that carries Python code (Lambda layers); it runs on loading, "
+             "so only for models from a source you trust")
     args = parser.parse_args(argv)
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         parser.error("--threshold must be between 0 and 1")
@@ -59,7 +62,8 @@ def classify(args):
     if args.annotate:
         files.ensure_writable_folder(args.annotated)
     cli.quiet_tensorflow()
-    model, binarizer, description = artifacts.load_artifacts(args.model, args.labelbin)
+    model, binarizer, description = artifacts.load_artifacts(
+        args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
     decide = classifier.make_decider(artifacts.thresholds(description, class_names),
                                      args.threshold, args.top_k)

@@ -37,6 +37,9 @@ def parse_args(argv=None):
     rule.add_argument("--top-k", type=int, help="the K most probable labels (recipe: 2)")
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
     add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--trust-model-code", action="store_true",
+        help="load a model that carries Python code (Lambda layers); it runs on loading, "
+             "so only for models from a source you trust")
     args = parser.parse_args(argv)
     if not args.dataset and not args.manifest:
         parser.error("give --dataset, --manifest, or both")
@@ -49,7 +52,8 @@ def evaluate(args):
     cli.quiet_tensorflow()
     from pyimagesearch import artifacts, classifier, evaluation
 
-    model, binarizer, description = artifacts.load_artifacts(args.model, args.labelbin)
+    model, binarizer, description = artifacts.load_artifacts(
+        args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
     dataset, _ = data.load_training_data(
         args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,

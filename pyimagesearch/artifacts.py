@@ -4,14 +4,22 @@ Usage:
     save_artifacts(model, binarizer, "output/fashion.keras", "output/mlb.pickle", settings)
     model, binarizer, description = load_artifacts("output/fashion.keras", "output/mlb.pickle")
 
-Three files travel together:
+Four files travel together:
 - the Keras model, saved in Keras 3's zip format under whatever name the user
-  chose (the recipe's `fashion.model` included; Keras itself insists on `.keras`);
+  chose (the recipe's `fashion.model` included; Keras itself insists on `.keras`),
+  loaded in Keras' safe mode: a model carrying code (a Lambda layer) is refused
+  unless the user says they trust it;
 - the pickled scikit-learn MultiLabelBinarizer, as in the recipe, read back with
   an unpickler that admits only the classes a binarizer is made of;
+- `<labelbin>.json`, the same labels as plain data, read instead of the pickle
+  whenever it is there;
 - `<model>.json`, which says what the model expects (labels, input size, colour
-  order) and records the settings and scores of the run that made it.
+  order, thresholds) and records the settings and scores of the run that made it.
+Model and labels carry one fingerprint of the labels, input size and colour order;
+a pair whose fingerprints differ is refused.
 """
+
+import hashlib
 
 import json
 import os
@@ -36,17 +44,30 @@ def report_path(model_path, kind):
     return f"{model_path}.{kind}.json"
 
 
+def labels_path(labelbin_path):
+    return f"{labelbin_path}.json"
+
+
+def fingerprint(labels, size, colour_order=COLOUR_ORDER):
+    """A short digest of what a model and its labels must agree on."""
+    canonical = json.dumps([list(labels), list(size), colour_order])
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
 def save_artifacts(model, binarizer, model_path, labelbin_path, description):
-    """Write the three files, each atomically; `description` is a JSON-able dict."""
-    description = {"format": FORMAT, "labels": [str(name) for name in binarizer.classes_],
-                   "colour_order": COLOUR_ORDER, "input_size": list(input_size(model)),
-                   "model": os.path.basename(model_path),
-                   "labelbin": os.path.basename(labelbin_path), **description}
+    """Write the four files, each atomically; `description` is a JSON-able dict."""
+    labels = [str(name) for name in binarizer.classes_]
+    shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
+              "input_size": list(input_size(model)),
+              "fingerprint": fingerprint(labels, input_size(model))}
     with temporary_path(model_path, suffix=".keras") as temporary:
         model.save(temporary)
     with atomic_write(labelbin_path) as handle:
         pickle.dump(binarizer, handle)
-    write_json(description_path(model_path), description)
+    write_json(labels_path(labelbin_path), {**shared, "model": os.path.basename(model_path)})
+    write_json(description_path(model_path), {
+        **shared, "model": os.path.basename(model_path),
+        "labelbin": os.path.basename(labelbin_path), **description})
 
 
 def write_json(path, data):
@@ -54,13 +75,33 @@ def write_json(path, data):
         handle.write(json.dumps(data, indent=2).encode("utf-8"))
 
 
-def load_artifacts(model_path, labelbin_path):
+def load_artifacts(model_path, labelbin_path, trust_code=False):
     """Load a model and its binarizer, and refuse a pair that does not belong together."""
-    binarizer = load_labelbin(labelbin_path)
+    binarizer, labels_fingerprint = load_labels(labelbin_path)
     description = load_description(model_path)
-    model = load_model(model_path)
+    model = load_model(model_path, trust_code)
     check_pair(model, binarizer, description, model_path, labelbin_path)
+    if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
+        raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
+                        "different fingerprints (labels, input size or colour order): "
+                        "they are not from the same run")
     return model, binarizer, description
+
+
+def load_labels(labelbin_path):
+    """(binarizer, fingerprint or None): from `<labelbin>.json` if present, else the pickle."""
+    path = labels_path(labelbin_path)
+    if not os.path.isfile(path):
+        return load_labelbin(labelbin_path), None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        labels = [str(name) for name in saved["labels"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"cannot read label file {path}: {_one_line(error)}") from None
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    return MultiLabelBinarizer(classes=labels).fit([]), saved.get("fingerprint")
 
 
 def thresholds(description, class_names):
@@ -75,8 +116,8 @@ def input_size(model):
     return width, height
 
 
-def load_model(path):
-    """Load a Keras 3 model saved under any file name, in safe mode (no code)."""
+def load_model(path, trust_code=False):
+    """Load a Keras 3 model saved under any file name, in safe mode unless `trust_code`."""
     import keras  # deferred: costly, and not needed to report a missing file
 
     if not os.path.isfile(path):
@@ -93,8 +134,12 @@ def load_model(path):
         alias = os.path.join(folder, "model.keras")
         os.symlink(os.path.abspath(path), alias)
         try:
-            return keras.saving.load_model(alias, compile=False, safe_mode=True)
+            return keras.saving.load_model(alias, compile=False, safe_mode=not trust_code)
         except Exception as error:  # a damaged file can fail anywhere inside Keras
+            if "safe_mode" in str(error):
+                raise UserError(f"refused model {path}: it carries Python code (a Lambda "
+                                "layer) that would run on loading; if you trust its source, "
+                                "pass --trust-model-code") from None
             raise UserError(f"cannot load model {path}: {_one_line(error)}") from None
 
 
@@ -131,6 +176,7 @@ class _BinarizerUnpickler(pickle.Unpickler):
         ("numpy", "ndarray"), ("numpy", "dtype"),
         ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
         ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),  # how protocol-2 pickles spell bytes; it only encodes text
     }
 
     def find_class(self, module, name):
@@ -140,6 +186,9 @@ class _BinarizerUnpickler(pickle.Unpickler):
         if name == "MultiLabelBinarizer":
             from sklearn.preprocessing import MultiLabelBinarizer
             return MultiLabelBinarizer
+        if module == "_codecs":
+            import codecs
+            return codecs.encode
         import numpy
         if name in ("ndarray", "dtype"):
             return getattr(numpy, name)
