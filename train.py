@@ -105,12 +105,20 @@ def train(args):
     from pyimagesearch import audit, files
     from pyimagesearch import dataset as data
 
+    cache_dir = _cache_dir(args)
+    outputs = [args.model, args.labelbin, args.plot] + ([cache_dir] if cache_dir else [])
+    # Label folders are the user's data; a manifest's folder may hold anything, so only
+    # folders named as datasets are protected.
+    data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
+    for folder in filter(None, data_folders):
+        for path in outputs:
+            files.check_outside(path, folder)
     for path in (args.model, args.labelbin, args.plot):
         files.ensure_writable_folder(os.path.dirname(path))
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
         args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
-        columns=(args.path_column, args.labels_column), cache_dir=_cache_dir(args))
+        columns=(args.path_column, args.labels_column), cache_dir=cache_dir)
     binarizer, targets = data.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
     train_index, validation_index = _split(args, dataset, targets, validation_index)

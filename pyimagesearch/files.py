@@ -27,17 +27,36 @@ def atomic_write(path, suffix=".tmp"):
 
 @contextlib.contextmanager
 def temporary_path(path, suffix=".tmp"):
-    """Yield a fresh temporary path beside `path`; rename it onto `path` on success."""
+    """Yield a fresh temporary path beside `path`; rename it onto `path` on success.
+
+    A write that fails (disk full, folder made read-only meanwhile) leaves the old
+    `path` as it was and ends in a UserError that names it.
+    """
     folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=suffix, dir=folder)
-    os.close(descriptor)
+    temporary = None
     try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(path)}.", suffix=suffix, dir=folder)
+        os.close(descriptor)
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}; "
+                        "the previous file, if any, is unchanged") from None
     finally:
-        if os.path.exists(temporary):
+        if temporary and os.path.exists(temporary):
             os.remove(temporary)
+
+
+def check_outside(path, dataset_folder):
+    """Refuse to write `path` inside the dataset: the user's data is never touched."""
+    if not dataset_folder:
+        return
+    dataset = os.path.realpath(dataset_folder)
+    target = os.path.realpath(path)
+    if os.path.commonpath([dataset, target]) == dataset:
+        raise UserError(f"{path} is inside the dataset folder {dataset_folder}; "
+                        "choose an output outside it (outputs never go into the data)")
 
 
 def ensure_writable_folder(folder):

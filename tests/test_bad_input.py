@@ -136,3 +136,45 @@ def test_model_without_description_still_checks_label_count(trained, tmp_path, c
     assert classify_with(trained, model=str(model), labelbin=str(three)) == 2
     assert "predicts 4 labels" in last_error(capsys)
     assert classify_with(trained, model=str(model)) == 0
+
+
+def _tree_digest(root):
+    import hashlib
+    digest = hashlib.sha256()
+    for folder, subfolders, names in sorted(os.walk(root)):
+        subfolders.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode())
+            digest.update(open(path, "rb").read())
+            digest.update(str(os.stat(path).st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+def test_training_never_touches_the_dataset(tmp_path, capsys):
+    root = make_dataset(tmp_path / "set", per_folder=3)
+    (tmp_path / "set" / "red_dress" / "broken.jpg").write_bytes(b"not an image")
+    before = _tree_digest(root)
+    assert train.main(train_args(root, tmp_path / "out")) == 0
+    assert _tree_digest(root) == before
+    assert train.main(train_args(root, os.path.join(root, "out"))) == 2
+    assert "inside the dataset folder" in capsys.readouterr().err
+    assert _tree_digest(root) == before
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    from pyimagesearch import files
+    from pyimagesearch.errors import UserError
+    target = tmp_path / "plot.png"
+    target.write_bytes(b"previous")
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(UserError, match="No space left on device"):
+        with files.atomic_write(str(target)) as handle:
+            handle.write(b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"previous"
+    assert os.listdir(tmp_path) == ["plot.png"]  # no temporary file left behind
