@@ -165,11 +165,14 @@ def _split(args, dataset, targets, validation_index):
 
 def _fit(args, dataset, targets, train_index, validation_index):
     """Build, compile and train; (model with the kept weights, history, kept epoch)."""
+    import keras
+
     from pyimagesearch import augment, training
 
     args.precision = training.choose_precision(args.precision)
     print(f"arithmetic: {args.precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
+    keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
     model = training.build_model((args.image_size, args.image_size), targets.shape[1],
                                  policy=args.precision)
     training.compile_model(model, args.learning_rate, args.epochs, args.schedule,

@@ -28,19 +28,30 @@ class Augmentation:
     zoom: float = 0.2  # scale drawn from [1 - zoom, 1 + zoom] per axis
     flip: bool = True  # horizontal flip half of the time
 
-    def __call__(self, images):
-        """Augment a (batch, height, width, channels) tensor; returns float32."""
+    def __call__(self, images, seed=None):
+        """Augment a (batch, height, width, channels) tensor; returns float32.
+
+        With `seed` (a pair of integers, one pair per batch) the draws are
+        stateless: the same seed gives the same augmentation whatever order
+        parallel workers run in, which makes a seeded run repeatable.
+        """
         images = tf.cast(images, tf.float32)
         shape = tf.shape(images)
-        transforms = self.transforms(shape[0], shape[1], shape[2])
+        transforms = self.transforms(shape[0], shape[1], shape[2], seed)
         return keras.ops.image.affine_transform(
             images, transforms, interpolation="bilinear", fill_mode="nearest",
             data_format="channels_last")
 
-    def transforms(self, batch, height, width):
+    def transforms(self, batch, height, width, seed=None):
         """(batch, 8) projective rows mapping output pixels to input pixels."""
+        draws = iter(range(8))
+
         def uniform(low, high):
-            return tf.random.uniform([batch], low, high)
+            if seed is None:
+                return tf.random.uniform([batch], low, high)
+            # A distinct, reproducible stream per parameter, all from the batch's seed.
+            stream = tf.stack([seed[0], seed[1] + next(draws)])
+            return tf.random.stateless_uniform([batch], stream, low, high)
 
         theta = uniform(-1.0, 1.0) * math.radians(self.rotation)
         shear = uniform(-1.0, 1.0) * math.radians(self.shear)

@@ -137,8 +137,12 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None):
     drop_remainder = augmentation is not None and len(images) >= batch_size
     batches = batches.batch(batch_size, drop_remainder=drop_remainder)
     if augmentation is not None:
-        batches = batches.map(lambda x, y: (augmentation(x), y),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+        # One seed pair per batch, new each epoch, drawn from `seed`: parallel workers
+        # then augment the same way on every run with that seed.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        batches = tf.data.Dataset.zip((batches, seeds)).map(
+            lambda batch, pair: (augmentation(batch[0], pair), batch[1]),
+            num_parallel_calls=tf.data.AUTOTUNE)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 

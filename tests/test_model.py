@@ -82,3 +82,26 @@ def test_mixed_precision_keeps_float32_probabilities(precision):
 def test_auto_precision_is_a_known_policy():
     assert training.choose_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
     assert training.choose_precision("float32") == "float32"
+
+
+def test_seeded_augmentation_is_repeatable_and_varies_with_the_seed():
+    from pyimagesearch.augment import Augmentation
+    images = np.random.default_rng(3).integers(0, 256, (4, 24, 24, 3), dtype=np.uint8)
+    augmenter = Augmentation()
+    first = augmenter(images, seed=np.array([1, 2])).numpy()
+    assert np.array_equal(first, augmenter(images, seed=np.array([1, 2])).numpy())
+    assert not np.array_equal(first, augmenter(images, seed=np.array([1, 3])).numpy())
+    still = Augmentation(rotation=0, shift=0, shear=0, zoom=0, flip=False)
+    assert np.array_equal(still(images, seed=np.array([5, 6])).numpy(), images)
+
+
+def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir):
+    import train
+    from pyimagesearch import artifacts
+    weights = []
+    for run in ("a", "b"):
+        assert train.main(["--dataset", dataset_dir, "--output", str(tmp_path / run),
+                           "--epochs", "2", "--image-size", "16", "--quiet", "--seed", "3",
+                           "--no-cache"]) == 0
+        weights.append(artifacts.load_model(str(tmp_path / run / "fashion.keras")).get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
