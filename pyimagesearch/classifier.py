@@ -38,10 +38,7 @@ def expand_inputs(inputs):
     paths = []
     for item in inputs:
         if os.path.isdir(item):
-            for folder, subfolders, files in os.walk(item):
-                subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-                paths.extend(os.path.join(folder, name) for name in sorted(files)
-                             if image_io.is_image_file(name))
+            paths.extend(image_io.list_images(item))
         elif os.path.exists(item):
             paths.append(item)
         else:

@@ -44,14 +44,8 @@ def find_images(root):
     """Every image file under `root` (sorted, hidden files and folders left out)."""
     if not os.path.isdir(root):
         raise UserError(f"dataset folder not found: {root}")
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        if os.path.samefile(folder, root):
-            continue  # images need a label folder; the dataset root has no labels
-        found.extend(os.path.join(folder, name) for name in sorted(files)
-                     if image_io.is_image_file(name))
-    return found
+    # Images need a label folder; files directly in the dataset root have no labels.
+    return image_io.list_images(root, skip_root_files=True)
 
 
 def labelled_images(root):

@@ -26,6 +26,17 @@ def is_image_file(path):
     return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
+def list_images(root, skip_root_files=False):
+    """Image files under `root`, sorted, hidden files and folders left out."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        if skip_root_files and folder == root:
+            continue
+        found.extend(os.path.join(folder, name) for name in sorted(files) if is_image_file(name))
+    return found
+
+
 def decode_image(path, at_least=None):
     """Decode any image Pillow or OpenCV can read into a uint8 RGB array.
 
