@@ -120,6 +120,8 @@ def load_model(path, trust_code=False):
     """Load a Keras 3 model saved under any file name, in safe mode unless `trust_code`."""
     import keras  # deferred: costly, and not needed to report a missing file
 
+    import pyimagesearch.layers  # noqa: F401  registers the layers our models are made of
+
     if not os.path.isfile(path):
         raise UserError(f"model file not found: {path}")
     with open(path, "rb") as handle:
