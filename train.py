@@ -33,6 +33,7 @@ DEFAULTS = dict(
     keep="best",  # the epoch with the best validation loss, not merely the last
     monitor="val_loss",  # smooth and threshold-free; exact match jumps between epochs
     schedule="cosine",  # decays to zero, so that the final epochs settle
+    patience=None,  # stop after this many epochs without a better --monitor (default: never)
     threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
 )
 
@@ -70,6 +71,9 @@ def parse_args(argv=None):
     add("--keep", choices=("best", "last"), help="which epoch's weights to save (default: %(default)s)")
     add("--monitor", choices=("val_loss", "val_map", "val_exact_match"),
         help="what 'best' means (default: %(default)s)")
+    add("--patience", type=int,
+        help="stop early after this many epochs without improvement in --monitor "
+             "(default: run all epochs; the cosine schedule does its best work last)")
     add("--schedule", choices=("cosine", "recipe"),
         help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
              "(default: %(default)s)")
@@ -96,6 +100,8 @@ def parse_args(argv=None):
 def _check_numbers(parser, args):
     if args.epochs < 1 or args.batch_size < 1 or args.image_size < 8:
         parser.error("--epochs and --batch-size must be at least 1, --image-size at least 8")
+    if args.patience is not None and args.patience < 1:
+        parser.error("--patience must be at least 1")
     if not 0 < args.validation_split < 1:
         parser.error("--validation-split must be between 0 and 1")
 
@@ -138,7 +144,7 @@ def train(args):
     artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
     plot.save_history_plot(history.history, args.plot, best_epoch if args.keep == "best" else None)
     print(evaluation.format_report(report))
-    print(f"kept epoch {best_epoch} of {args.epochs}; saved {args.model}, {args.labelbin}, "
+    print(f"kept epoch {best_epoch} of {len(history.epoch)}; saved {args.model}, {args.labelbin}, "
           f"{args.plot}")
     return 0
 
@@ -178,13 +184,17 @@ def _fit(args, dataset, targets, train_index, validation_index):
     training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
                            training.steps_per_epoch(len(train_index), args.batch_size))
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
+    callbacks = [keep_best] if keep_best else []
+    if args.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
     history = training.fit(
-        model, (dataset.images[train_index], targets[train_index]),
-        (dataset.images[validation_index], targets[validation_index]),
+        model, (dataset.images, targets, train_index),
+        (dataset.images, targets, validation_index),
         args.epochs, args.batch_size, augment.Augmentation(
             args.rotation, args.shift, args.shear, args.zoom, args.flip),
-        args.seed, verbose=0 if args.quiet else 1, callbacks=[keep_best] if keep_best else [])
-    return model, history, keep_best.best_epoch if keep_best else args.epochs
+        args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks)
+    return model, history, keep_best.best_epoch if keep_best else len(history.epoch)
 
 
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):

@@ -3,7 +3,7 @@
 Usage:
     cache = ImageCache.open(cache_dir, root="dataset", size=(96, 96))
     images, digests, missing = cache.lookup(paths)  # what is still valid
-    cache.save({path: (image, digest)}, unreadable, keys)  # after decoding the rest
+    cache.save(paths, images, digests, unreadable, keys)  # after decoding the rest
 
 One file per dataset folder and target size, named by a hash of both. Each image is kept
 with its path, byte size and modification time; an entry whose file changed, or vanished,
@@ -60,20 +60,19 @@ class ImageCache:
                 found[path] = (entry[1], entry[2])
         return found, unreadable
 
-    def save(self, loaded, unreadable, keys):
+    def save(self, paths, images, digests, unreadable, keys):
         """Replace the cache with exactly these images and unreadable files.
 
-        `keys` are the files' keys taken before they were decoded, so that a file
-        changed meanwhile is decoded again next time rather than trusted.
+        `images` is one array, row i the image of paths[i]; `keys` are the files' keys
+        taken before they were decoded, so that a file changed meanwhile is decoded
+        again next time rather than trusted.
         """
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        paths = list(loaded)
         broken = list(unreadable)
         arrays = {
-            "paths": np.array(paths, dtype=str), "digests": np.array([loaded[p][1] for p in paths], dtype=str),
+            "paths": np.array(paths, dtype=str), "digests": np.array(digests, dtype=str),
             "keys": np.array([keys.get(p) or (-1, -1) for p in paths], dtype=np.int64).reshape(-1, 2),
-            "images": (np.stack([loaded[p][0] for p in paths]) if paths
-                       else np.zeros((0, 1, 1, 3), np.uint8)),
+            "images": images,
             "broken_paths": np.array(broken, dtype=str),
             "broken_reasons": np.array([unreadable[p] for p in broken], dtype=str),
             "broken_keys": np.array([keys.get(p) or (-1, -1) for p in broken],

@@ -68,49 +68,79 @@ def load_dataset(source, size, workers=None, progress=True, missing=(), cache_di
     entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
     origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
     paths = [path for path, _ in entries]
-    loaded, skipped, decoded = _load_with_cache(paths, size, workers, progress, cache_dir, origin)
+    images, digests, skipped, decoded, stale_cache = _load_with_cache(
+        paths, size, workers, progress, cache_dir, origin)
     skipped = list(missing) + skipped
-    if not loaded:
+    if not digests:
         raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
                         "could be read")
-    kept = [(path, labels) for path, labels in entries if path in loaded]
-    _check_label_folders(origin, [labels for _, labels in kept])
-    return Dataset(images=np.stack([loaded[path][0] for path, _ in kept]),
-                   labels=[labels for _, labels in kept], paths=[path for path, _ in kept],
-                   skipped=skipped, hashes=[loaded[path][1] for path, _ in kept],
-                   decoded=decoded)
+    rows = [row for row, path in enumerate(paths) if path in digests]
+    _check_label_folders(origin, [entries[row][1] for row in rows])
+    images = _compact(images, rows)
+    kept_paths = [paths[row] for row in rows]
+    hashes = [digests[path] for path in kept_paths]
+    if stale_cache:
+        _save_cache(*stale_cache, kept_paths, images, hashes)
+    return Dataset(images=images, labels=[entries[row][1] for row in rows], paths=kept_paths,
+                   skipped=skipped, hashes=hashes, decoded=decoded)
+
+
+def _compact(images, rows):
+    """`images[rows]` for increasing `rows`, moved in place rather than copied."""
+    for target, row in enumerate(rows):
+        if target != row:
+            images[target] = images[row]
+    return images[:len(rows)]
 
 
 def _load_with_cache(paths, size, workers, progress, cache_dir, origin):
-    """({path: (image, digest)}, [(path, reason)], files decoded now)."""
+    """Every image decoded or taken from the cache into one preallocated array.
+
+    Returns (images: row i = paths[i], {path: digest} of the readable ones,
+    [(path, reason)], files decoded now, (cache, unreadable, keys) when the cache
+    needs rewriting, else None).
+    """
     from pyimagesearch import cache as image_cache
 
     keys = {path: image_cache.key_or_none(path) for path in paths}
     cache = image_cache.ImageCache.open(cache_dir, origin, size) if cache_dir else None
     hits, known_bad = cache.lookup(keys) if cache else ({}, {})
-    todo = [path for path in paths if path not in hits and path not in known_bad]
-    loaded, skipped = _decode_all(todo, size, workers, progress) if todo else ({}, [])
-    loaded.update(hits)
+    images = np.empty((len(paths), size[1], size[0], 3), np.uint8)
+    digests = {}
+    for row, path in enumerate(paths):
+        if path in hits:
+            images[row], digests[path] = hits[path]
+    todo = [(row, path) for row, path in enumerate(paths)
+            if path not in hits and path not in known_bad]
+    stale = cache and (todo or len(cache.entries) != len(paths))
+    if cache:
+        cache.entries = hits = None  # copied into `images`: let the cache's arrays go
+    skipped = _decode_all(todo, size, images, digests, workers, progress) if todo else []
     unreadable = dict(skipped) | known_bad
-    if cache and (todo or len(cache.entries) != len(paths)):
-        try:
-            cache.save(loaded, unreadable, keys)
-        except OSError as error:  # a cache that cannot be written only costs time
-            print(f"warning: cannot write the image cache {cache.path}: {error.strerror}",
-                  file=sys.stderr)
-    return loaded, [(path, unreadable[path]) for path in paths if path in unreadable], len(todo)
+    skipped = [(path, unreadable[path]) for path in paths if path in unreadable]
+    return images, digests, skipped, len(todo), (cache, unreadable, keys) if stale else None
 
 
-def _decode_all(paths, size, workers, progress):
+def _save_cache(cache, unreadable, keys, paths, images, digests):
+    try:
+        cache.save(paths, images, digests, unreadable, keys)
+    except OSError as error:  # a cache that cannot be written only costs time
+        print(f"warning: cannot write the image cache {cache.path}: {error.strerror}",
+              file=sys.stderr)
+
+
+def _decode_all(todo, size, images, digests, workers, progress):
+    """Decode each (row, path) of `todo` into images[row]; [(path, reason)] that failed."""
     cli.quiet_tensorflow()
     import keras  # deferred: only a real load needs it, for the progress bar
 
-    bar = keras.utils.Progbar(len(paths), unit_name="image") if progress else None
-    loaded, skipped = {}, []
+    bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
+    skipped = []
 
-    def decode(path):
+    def decode(row, path):
         try:
-            return path, (image_io.load_image(path, size), file_digest(path)), None
+            images[row] = image_io.load_image(path, size)
+            return path, file_digest(path), None
         except ImageError as error:
             return path, None, str(error)
         except OSError as error:  # readable by the decoder, then gone or locked for hashing
@@ -118,14 +148,14 @@ def _decode_all(paths, size, workers, progress):
 
     workers = workers or min(8, os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
-        for done, (path, image, error) in enumerate(executor.map(decode, paths), 1):
-            if image is None:
+        for done, (path, digest, error) in enumerate(executor.map(decode, *zip(*todo)), 1):
+            if digest is None:
                 skipped.append((path, error))
             else:
-                loaded[path] = image
-            if bar and (done % 64 == 0 or done == len(paths)):
+                digests[path] = digest
+            if bar and (done % 64 == 0 or done == len(todo)):
                 bar.update(done)
-    return loaded, skipped
+    return skipped
 
 
 def file_digest(path):

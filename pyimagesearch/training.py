@@ -127,15 +127,23 @@ class KeepBest(keras.callbacks.Callback):
             self.model.set_weights(self.weights)
 
 
-def make_batches(images, targets, batch_size, augmentation=None, seed=None):
-    """A tf.data pipeline over uint8 arrays; shuffled and augmented when training."""
-    batches = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.float32)))
+def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None):
+    """A tf.data pipeline over the uint8 `images` at `index` (default: all); shuffled and
+    augmented when training.
+
+    Batches are gathered from the NumPy array as they are needed, so neither TensorFlow
+    nor the caller holds a second copy of the images: memory stays that of the uint8 data.
+    """
+    index = np.arange(len(images)) if index is None else np.asarray(index)
+    targets = np.asarray(targets, dtype=np.float32)
+    batches = tf.data.Dataset.from_tensor_slices(index)
     if augmentation is not None:
-        batches = batches.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+        batches = batches.shuffle(len(index), seed=seed, reshuffle_each_iteration=True)
     # Training drops the last partial batch, as the recipe's steps_per_epoch=N // batch did,
     # unless that would leave no batch at all.
-    drop_remainder = augmentation is not None and len(images) >= batch_size
-    batches = batches.batch(batch_size, drop_remainder=drop_remainder)
+    drop_remainder = augmentation is not None and len(index) >= batch_size
+    batches = batches.batch(batch_size, drop_remainder=drop_remainder).map(
+        _gatherer(images, targets), num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is not None:
         # One seed pair per batch, new each epoch, drawn from `seed`: parallel workers
         # then augment the same way on every run with that seed.
@@ -146,17 +154,31 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None):
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
+def _gatherer(images, targets):
+    """A tf.data map function: a batch of row numbers -> (images, targets) of those rows."""
+
+    def gather(rows):
+        return images[rows], targets[rows]
+
+    def gather_batch(rows):
+        batch_images, batch_targets = tf.numpy_function(gather, [rows], (tf.uint8, tf.float32))
+        batch_images.set_shape((None,) + images.shape[1:])
+        batch_targets.set_shape((None,) + targets.shape[1:])
+        return batch_images, batch_targets
+
+    return gather_batch
+
+
 def steps_per_epoch(count, batch_size):
     return count // batch_size if count >= batch_size else 1
 
 
 def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1,
-        callbacks=()):
-    """Train; `train` and `validation` are (uint8 images, 0/1 targets) pairs."""
+        callbacks=(), initial_epoch=0):
+    """Train; `train` and `validation` are (uint8 images, 0/1 targets[, row index]) tuples."""
     keras.utils.set_random_seed(seed)
-    train_batches = make_batches(*train, batch_size, augmentation, seed)
-    validation_batches = make_batches(*validation, batch_size)
+    train_batches = make_batches(*train[:2], batch_size, augmentation, seed, *train[2:])
+    validation_batches = make_batches(*validation[:2], batch_size, None, None, *validation[2:])
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
                      shuffle=False, verbose=verbose,  # make_batches shuffles
-                     callbacks=list(callbacks))
-
+                     callbacks=list(callbacks), initial_epoch=initial_epoch)
