@@ -131,10 +131,12 @@ def _save_cache(cache, unreadable, keys, paths, images, digests):
 
 def _decode_all(todo, size, images, digests, workers, progress):
     """Decode each (row, path) of `todo` into images[row]; [(path, reason)] that failed."""
-    cli.quiet_tensorflow()
-    import keras  # deferred: only a real load needs it, for the progress bar
+    bar = None
+    if progress:
+        cli.quiet_tensorflow()
+        import keras  # deferred, and only for the progress bar: importing it takes seconds
 
-    bar = keras.utils.Progbar(len(todo), unit_name="image") if progress else None
+        bar = keras.utils.Progbar(len(todo), unit_name="image")
     skipped = []
 
     def decode(row, path):
