@@ -50,7 +50,7 @@ def evaluate(args):
     from pyimagesearch import dataset as data
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, classifier, evaluation
+    from pyimagesearch import artifacts, classifier, evaluation, training
 
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
@@ -59,7 +59,7 @@ def evaluate(args):
         args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
         columns=(args.path_column, args.labels_column))
     targets = data.targets_for(dataset.labels, class_names)
-    probabilities = model.predict(dataset.images, batch_size=args.batch_size, verbose=0)
+    probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
     decide = classifier.make_decider(artifacts.thresholds(description, class_names),
                                      args.threshold, args.top_k)
     rule = (f"top {args.top_k}" if args.top_k else f"threshold {args.threshold}"

@@ -37,18 +37,22 @@ def file_key(path):
 
 
 class ImageCache:
-    def __init__(self, path, entries):
+    """The cached images of one dataset folder at one size."""
+
+    def __init__(self, path, entries, rows=None):
         self.path = path
-        self.entries = entries  # {path: (key, image or None, digest or reason)}
+        self.entries = entries  # {path: (key, row or None, digest or reason)}
+        self.rows = rows  # the cached images, read on demand (a RowFile)
 
     @classmethod
     def open(cls, folder, root, size):
         name = hashlib.sha256(f"{VERSION}|{os.path.abspath(root)}|{size[0]}x{size[1]}".encode())
         path = os.path.join(folder, f"images-{size[0]}x{size[1]}-{name.hexdigest()[:16]}.npz")
-        return cls(path, _read(path))
+        return cls(path, *_read(path))
 
     def lookup(self, keys):
-        """({path: (image, digest)}, {path: reason}) for the files whose key is unchanged."""
+        """({path: (row, digest)}, {path: reason}) for the files whose key is unchanged;
+        row is where the image is in `self.rows`."""
         found, unreadable = {}, {}
         for path, key in keys.items():
             entry = self.entries.get(path)
@@ -63,23 +67,38 @@ class ImageCache:
     def save(self, paths, images, digests, unreadable, keys):
         """Replace the cache with exactly these images and unreadable files.
 
-        `images` is one array, row i the image of paths[i]; `keys` are the files' keys
-        taken before they were decoded, so that a file changed meanwhile is decoded
-        again next time rather than trusted.
+        `images` is an array or a RowFile, row i the image of paths[i]; `keys` are the
+        files' keys taken before they were decoded, so that a file changed meanwhile is
+        decoded again next time rather than trusted.
         """
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         broken = list(unreadable)
         arrays = {
             "paths": np.array(paths, dtype=str), "digests": np.array(digests, dtype=str),
             "keys": np.array([keys.get(p) or (-1, -1) for p in paths], dtype=np.int64).reshape(-1, 2),
-            "images": images,
             "broken_paths": np.array(broken, dtype=str),
             "broken_reasons": np.array([unreadable[p] for p in broken], dtype=str),
             "broken_keys": np.array([keys.get(p) or (-1, -1) for p in broken],
                                     dtype=np.int64).reshape(-1, 2),
         }
         with temporary_path(self.path, suffix=".npz") as temporary:
-            np.savez(temporary, **arrays)
+            _savez(temporary, arrays, images)
+
+
+def _savez(path, arrays, images):
+    """np.savez's format (uncompressed members), with `images` written a block at a time,
+    so that a RowFile's rows never need to be in memory together."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+        with archive.open("images.npy", "w", force_zip64=True) as member:
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)),
+                      "fortran_order": False, "shape": tuple(images.shape)}
+            np.lib.format.write_array_header_1_0(member, header)
+            blocks = images.chunks() if hasattr(images, "chunks") else (images,)
+            for block in blocks:
+                member.write(np.ascontiguousarray(block).tobytes())
 
 
 def key_or_none(path):
@@ -90,13 +109,19 @@ def key_or_none(path):
 
 
 def _read(path):
-    """{path: (key, image, digest) or (key, None, reason)}; {} for a missing or damaged file."""
+    """({path: (key, row, digest) or (key, None, reason)}, RowFile of the images);
+    ({}, None) for a missing or damaged file. Only the index is read now."""
+    from pyimagesearch.store import RowFile
+
     try:
         with np.load(path, allow_pickle=False) as data:
-            entries = {str(p): ((int(k[0]), int(k[1])), image, str(d)) for p, k, image, d in
-                       zip(data["paths"], data["keys"], data["images"], data["digests"])}
+            entries = {str(p): ((int(k[0]), int(k[1])), row, str(d)) for row, (p, k, d) in
+                       enumerate(zip(data["paths"], data["keys"], data["digests"]))}
             entries.update({str(p): ((int(k[0]), int(k[1])), None, str(r)) for p, k, r in
                             zip(data["broken_paths"], data["broken_keys"], data["broken_reasons"])})
-            return entries
+        rows = RowFile.in_npz(path, "images")
+        if len(rows) != sum(entry[1] is not None for entry in entries.values()):
+            return {}, None
+        return entries, rows
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return {}
+        return {}, None
