@@ -11,9 +11,11 @@ CSV manifest lists each image's labels.
 
 import argparse
 import os
+import shlex
 import sys
 
 from pyimagesearch import cli
+from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
     dataset=None,  # label folders of images: "dataset", or the image root of a --manifest
@@ -86,6 +88,9 @@ def parse_args(argv=None):
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
     add("--no-cache", action="store_true", help="decode every image, read and write no cache")
+    add("--resume", action="store_true",
+        help="continue the interrupted run whose checkpoint is beside --model, with the "
+             "settings it was started with")
     add("-q", "--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if args.recipe:
@@ -98,8 +103,9 @@ def parse_args(argv=None):
 
 
 def _check_numbers(parser, args):
-    if args.epochs < 1 or args.batch_size < 1 or args.image_size < 8:
-        parser.error("--epochs and --batch-size must be at least 1, --image-size at least 8")
+    if args.epochs < 1 or args.batch_size < 1 or args.image_size < 12:
+        parser.error("--epochs and --batch-size must be at least 1, --image-size at least 12 "
+                     "(the network pools it down 12-fold)")
     if args.patience is not None and args.patience < 1:
         parser.error("--patience must be at least 1")
     if not 0 < args.validation_split < 1:
@@ -108,18 +114,21 @@ def _check_numbers(parser, args):
 
 def train(args):
     # Imported here, not at the top, so that --help and argument errors answer at once.
-    from pyimagesearch import audit, files
+    cli.quiet_tensorflow()
+    from pyimagesearch import audit, checkpoint, files
     from pyimagesearch import dataset as data
 
+    state = _resume_state(args, checkpoint.folder_for(args.model))
+    settings = _settings(args)
     cache_dir = _cache_dir(args)
-    outputs = [args.model, args.labelbin, args.plot] + ([cache_dir] if cache_dir else [])
+    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
     # Label folders are the user's data; a manifest's folder may hold anything, so only
     # folders named as datasets are protected.
     data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
     for folder in filter(None, data_folders):
-        for path in outputs:
+        for path in outputs + ([cache_dir] if cache_dir else []):
             files.check_outside(path, folder)
-    for path in (args.model, args.labelbin, args.plot):
+    for path in outputs:
         files.ensure_writable_folder(os.path.dirname(path))
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
@@ -131,22 +140,45 @@ def train(args):
     dataset_audit = audit.audit_dataset(dataset, train_index, validation_index)
     print(audit.format_audit(dataset_audit))
 
-    cli.quiet_tensorflow()
     from pyimagesearch import artifacts, evaluation, plot
 
-    model, history, best_epoch = _fit(args, dataset, targets, train_index, validation_index)
+    model, history, best_epoch = _fit(args, dataset, targets, (train_index, validation_index),
+                                      state, settings)
     report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
         "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
-        "best_epoch": best_epoch, "settings": _settings(args), "evaluation": report,
+        "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)})
     artifacts.write_json(artifacts.report_path(args.model, "audit"), dataset_audit)
     artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
-    plot.save_history_plot(history.history, args.plot, best_epoch if args.keep == "best" else None)
+    plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
+    checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
     print(evaluation.format_report(report))
-    print(f"kept epoch {best_epoch} of {len(history.epoch)}; saved {args.model}, {args.labelbin}, "
-          f"{args.plot}")
+    print(f"kept epoch {best_epoch} of {len(history['loss'])}; saved {args.model}, "
+          f"{args.labelbin}, {args.plot}")
     return 0
+
+
+# Settings that may differ when resuming; every other one is the interrupted run's.
+RESUME_MAY_CHANGE = ("resume", "quiet", "workers", "cache_dir", "no_cache")
+
+
+def _resume_state(args, folder):
+    """The checkpoint to continue from, with its settings put into `args`; or None."""
+    from pyimagesearch import checkpoint
+
+    state = checkpoint.load_state(folder) if args.resume else None
+    if args.resume and state is None:
+        print(f"note: no checkpoint in {folder}; starting from the first epoch")
+    elif state is None and os.path.exists(os.path.join(folder, checkpoint.STATE)):
+        print(f"note: starting afresh; the checkpoint of an interrupted run in {folder} will "
+              "be replaced (stop now and add --resume to continue that run instead)")
+    if state:
+        for key, value in state["settings"].items():
+            if key not in RESUME_MAY_CHANGE:
+                setattr(args, key, value)
+        print(f"resuming from {folder}: {state['epoch']} of {args.epochs} epochs done")
+    return state
 
 
 def _cache_dir(args):
@@ -169,39 +201,67 @@ def _split(args, dataset, targets, validation_index):
                         multilabel=args.manifest is not None)
 
 
-def _fit(args, dataset, targets, train_index, validation_index):
-    """Build, compile and train; (model with the kept weights, history, kept epoch)."""
+def _fit(args, dataset, targets, split, state, settings):
+    """Build (or restore) and train; (model with the kept weights, history, kept epoch)."""
     import keras
 
-    from pyimagesearch import augment, training
+    from pyimagesearch import augment, checkpoint, training
 
-    args.precision = training.choose_precision(args.precision)
-    print(f"arithmetic: {args.precision}; training on {len(train_index)} images, "
+    train_index, validation_index = split
+    precision = training.choose_precision(args.precision)
+    print(f"arithmetic: {precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
-    keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
-    model = training.build_model((args.image_size, args.image_size), targets.shape[1],
-                                 policy=args.precision)
-    training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
-                           training.steps_per_epoch(len(train_index), args.batch_size))
+    folder = checkpoint.folder_for(args.model)
+    data_identity = checkpoint.identity(dataset.hashes, train_index, validation_index)
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
+    if state and state["identity"] != data_identity:
+        raise UserError(f"the images differ from those of the checkpoint in {folder}; "
+                        "run without --resume to start afresh")
+    model = checkpoint.restore(folder, state, keep_best) if state else _new_model(
+        args, targets.shape[1], precision, len(train_index))
     callbacks = [keep_best] if keep_best else []
     if args.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
-    history = training.fit(
-        model, (dataset.images, targets, train_index),
-        (dataset.images, targets, validation_index),
-        args.epochs, args.batch_size, augment.Augmentation(
-            args.rotation, args.shift, args.shear, args.zoom, args.flip),
-        args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks)
-    return model, history, keep_best.best_epoch if keep_best else len(history.epoch)
+    with checkpoint.StopRequest() as stop:
+        saver = checkpoint.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
+        training.fit(
+            model, (dataset.images, targets, train_index),
+            (dataset.images, targets, validation_index), args.epochs, args.batch_size,
+            augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
+            args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks + [saver],
+            initial_epoch=state["epoch"] if state else 0)
+    if stop.requested:
+        raise Interrupted(_how_to_resume(saver.epoch, args.epochs, folder), stop.exit_code)
+    return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
+
+
+def _new_model(args, classes, precision, train_count):
+    import keras
+
+    from pyimagesearch import training
+
+    keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
+    model = training.build_model((args.image_size, args.image_size), classes, policy=precision)
+    training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
+                           training.steps_per_epoch(train_count, args.batch_size))
+    return model
+
+
+def _how_to_resume(done, epochs, folder):
+    if not done:
+        return "interrupted before the first epoch ended; nothing to resume"
+    command = " ".join(shlex.quote(part) for part in ["python", sys.argv[0]] + [
+        part for part in sys.argv[1:] if part != "--resume"] + ["--resume"])
+    return f"interrupted after epoch {done} of {epochs}; checkpoint saved in {folder}; " \
+           f"continue with: {command}"
 
 
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):
     """Tune the per-label thresholds on the validation images and score them there."""
-    from pyimagesearch import evaluation, thresholds
+    from pyimagesearch import evaluation, thresholds, training
 
-    probabilities = model.predict(dataset.images[validation_index], verbose=0)
+    probabilities = training.predict(model, dataset.images, validation_index)
     cuts = thresholds.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
     report = evaluation.evaluate(
         targets[validation_index], probabilities,

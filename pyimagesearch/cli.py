@@ -8,16 +8,27 @@ import contextlib
 import os
 import sys
 
-from pyimagesearch.errors import UserError
+from pyimagesearch.errors import Interrupted, UserError
 
 
 def run(function, args):
-    """Call `function(args)`; a UserError becomes one line on stderr and exit code 2."""
+    """Call `function(args)`; a UserError becomes one line on stderr and exit code 2,
+    an interruption one line and the shell's code for the signal (130 for Ctrl-C)."""
+    for stream in (sys.stdout, sys.stderr):
+        # File names that are not UTF-8 print as the bytes they are, not as a crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     try:
         return function(args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"stopped: {stop}", file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:
+        print("stopped: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

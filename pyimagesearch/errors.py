@@ -11,3 +11,11 @@ class UserError(Exception):
 
 class ImageError(UserError):
     """A file that cannot be decoded as an image."""
+
+
+class Interrupted(Exception):
+    """Training stopped by a signal; the message says how to resume it."""
+
+    def __init__(self, message, exit_code):
+        super().__init__(message)
+        self.exit_code = exit_code

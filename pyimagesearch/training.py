@@ -169,6 +169,15 @@ def _gatherer(images, targets):
     return gather_batch
 
 
+def predict(model, images, index=None, batch_size=64):
+    """Probabilities for the images at `index` (default: all), an array or a RowFile,
+    fed in batches so that a large dataset is never in memory at once."""
+    count = len(images) if index is None else len(index)
+    batches = make_batches(images, np.zeros((len(images), 1), np.float32), batch_size,
+                           index=index)
+    return model.predict(batches.map(lambda x, y: x), verbose=0)[:count]
+
+
 def steps_per_epoch(count, batch_size):
     return count // batch_size if count >= batch_size else 1
 

@@ -1,0 +1,166 @@
+"""Per-epoch checkpoints and clean stops, so an interrupted run loses nothing.
+
+Usage:
+    folder = folder_for("output/fashion.keras")          # output/fashion.keras.checkpoint
+    state = load_state(folder)                           # None when there is none
+    model = restore(folder, state, keep_best)            # compiled, optimizer state included
+    with StopRequest() as stop:                          # Ctrl-C / SIGTERM end the step
+        model.fit(..., callbacks=[Checkpoint(folder, identity, settings, keep_best, stop)])
+
+The folder holds the compiled model after the last complete epoch (`epoch-0005.keras`,
+optimizer included), the best epoch's weights when keeping the best (`best-0003.npz`),
+and `state.json`, which names them and carries the history so far. Every file is
+written to a temporary name and renamed, and state.json is written after the files it
+names and before older ones are deleted: killed at any moment, the folder holds a
+complete, loadable checkpoint (or none, before the first epoch ends).
+"""
+
+import hashlib
+import json
+import os
+import signal
+import sys
+
+import keras
+import numpy as np
+
+from pyimagesearch.errors import UserError
+from pyimagesearch.files import atomic_write, temporary_path
+
+STATE = "state.json"
+
+
+def folder_for(model_path):
+    return f"{model_path}.checkpoint"  # beside the model, named like its other files
+
+
+def identity(hashes, train_index, validation_index):
+    """A digest of which images train and which validate: resuming on other data is refused."""
+    digest = hashlib.sha256()
+    for part in (train_index, validation_index):
+        digest.update("\n".join(hashes[i] for i in part).encode() + b"|")
+    return digest.hexdigest()
+
+
+class StopRequest:
+    """Turn the first SIGINT or SIGTERM into a request to stop after the current step;
+    a second one acts at once, as it would have without us."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.requested = None  # the signal's number, once one arrives
+
+    def __enter__(self):
+        self.previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number, frame):
+        self.requested = number
+        for other, handler in self.previous.items():
+            signal.signal(other, handler)
+        print(f"\n{signal.Signals(number).name}: stopping after this step "
+              "(send it again to stop at once)", file=sys.stderr, flush=True)
+
+    @property
+    def exit_code(self):
+        return 128 + self.requested
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save a resumable checkpoint after every complete epoch; honour a StopRequest."""
+
+    def __init__(self, folder, data_identity, settings, keep_best=None, stop=None, state=None):
+        super().__init__()
+        self.folder, self.data_identity, self.settings = folder, data_identity, settings
+        self.keep_best, self.stop = keep_best, stop
+        self.history = {key: list(values) for key, values in (state or {}).get("history", {}).items()}
+        self.epoch = (state or {}).get("epoch", 0)
+        self.best_file = ((state or {}).get("best") or {}).get("file")
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stop and self.stop.requested:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stop and self.stop.requested:
+            return  # a cut-short epoch is not complete: the previous checkpoint stands
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.epoch = epoch + 1
+        self._save()
+
+    def _save(self):
+        os.makedirs(self.folder, exist_ok=True)
+        model_file = f"epoch-{self.epoch:04d}.keras"
+        with temporary_path(os.path.join(self.folder, model_file), suffix=".keras") as temporary:
+            self.model.save(temporary)
+        best = self._save_best()
+        state = {"epoch": self.epoch, "model": model_file, "best": best,
+                 "history": self.history, "identity": self.data_identity,
+                 "settings": self.settings}
+        with atomic_write(os.path.join(self.folder, STATE)) as handle:
+            handle.write(json.dumps(state, indent=1).encode())
+        current = {STATE, model_file, best and best["file"]}
+        for name in os.listdir(self.folder):
+            if name not in current and not name.startswith("."):
+                os.remove(os.path.join(self.folder, name))
+
+    def _save_best(self):
+        keep = self.keep_best
+        if keep is None or keep.weights is None:
+            return None
+        best_file = f"best-{keep.best_epoch:04d}.npz"
+        if best_file != self.best_file:
+            with atomic_write(os.path.join(self.folder, best_file)) as handle:
+                np.savez(handle, *keep.weights)
+            self.best_file = best_file
+        return {"file": best_file, "epoch": keep.best_epoch, "value": float(keep.best)}
+
+
+def load_state(folder):
+    """The checkpoint's state, or None when there is no checkpoint."""
+    path = os.path.join(folder, STATE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+        missing = [name for name in (state["model"], (state["best"] or {}).get("file"))
+                   if name and not os.path.isfile(os.path.join(folder, name))]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"the checkpoint in {folder} is damaged ({error}); "
+                        "run without --resume to start afresh") from None
+    if missing:
+        raise UserError(f"the checkpoint in {folder} lacks {', '.join(missing)}; "
+                        "run without --resume to start afresh")
+    return state
+
+
+def restore(folder, state, keep_best=None):
+    """The compiled model of the checkpoint, optimizer state included; fills `keep_best`."""
+    import pyimagesearch.layers  # noqa: F401  registers our layers
+    import pyimagesearch.training  # noqa: F401  registers the exact-match metric
+
+    try:
+        model = keras.saving.load_model(os.path.join(folder, state["model"]), compile=True)
+        if keep_best is not None and state["best"]:
+            with np.load(os.path.join(folder, state["best"]["file"])) as saved:
+                keep_best.weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+            keep_best.best, keep_best.best_epoch = state["best"]["value"], state["best"]["epoch"]
+    except Exception as error:  # a damaged file can fail anywhere inside Keras or NumPy
+        raise UserError(f"cannot load the checkpoint in {folder} ({type(error).__name__}); "
+                        "run without --resume to start afresh") from None
+    return model
+
+
+def remove(folder):
+    """Delete the checkpoint once the run's artifacts are saved."""
+    if os.path.isdir(folder):
+        for name in os.listdir(folder):
+            os.remove(os.path.join(folder, name))
+        os.rmdir(folder)

@@ -1,0 +1,160 @@
+"""Interrupted training loses nothing: signals stop it cleanly, and a run killed at any
+moment leaves loadable files and finishes with --resume."""
+
+import json
+import os
+import random
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pyimagesearch import artifacts, checkpoint
+from tests.conftest import ROOT, draw, write_rgb
+
+EPOCHS = 12
+
+
+def command(dataset, output, epochs, *extra):
+    return [sys.executable, "train.py", "--dataset", str(dataset), "--output", str(output),
+            "--epochs", str(epochs), "--image-size", "16", "--quiet", *extra]
+
+
+def start(*args):
+    return subprocess.Popen(command(*args), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(*args):
+    result = subprocess.run(command(*args), cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def state_of(output):
+    folder = checkpoint.folder_for(os.path.join(output, "fashion.keras"))
+    return checkpoint.load_state(folder), folder
+
+
+def wait_for_epoch(output, epoch, process):
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        try:
+            state, _ = state_of(output)
+        except Exception:  # noqa: BLE001 - state.json is renamed into place, but be patient
+            state = None
+        if state and state["epoch"] >= epoch:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no checkpoint of epoch {epoch}: {process.communicate()}")
+
+
+def assert_finished(output, epochs):
+    model, binarizer, description = artifacts.load_artifacts(
+        os.path.join(output, "fashion.keras"), os.path.join(output, "mlb.pickle"))
+    assert len(description["history"]["loss"]) == epochs  # one continuous history
+    assert 1 <= description["best_epoch"] <= epochs
+    assert os.path.getsize(os.path.join(output, "plot.png")) > 0
+    assert not os.path.exists(os.path.join(output, "fashion.keras.checkpoint"))
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, signal_number):
+    dataset = shutil.copytree(dataset_dir, tmp_path / "dataset")
+    output = tmp_path / "out"
+    process = start(dataset, output, EPOCHS)
+    wait_for_epoch(output, 2, process)
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 128 + signal_number
+    assert "Traceback" not in stderr
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith("stopped: interrupted after epoch"), stderr
+    state, _ = state_of(output)
+    assert f"after epoch {state['epoch']} of {EPOCHS}" in message
+    assert len(state["history"]["loss"]) == state["epoch"]
+    assert not os.path.exists(output / "fashion.keras")  # nothing final from a cut-short run
+
+    resume = shlex.split(message.split("continue with: ")[1])
+    assert resume[-1] == "--resume"
+    if signal_number == signal.SIGINT:  # other images than the checkpoint's are refused
+        extra = dataset / "red_dress" / "extra.png"
+        write_rgb(extra, draw("red", "dress", __import__("numpy").random.default_rng(9)))
+        refused = subprocess.run([sys.executable] + resume[1:], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=600)
+        assert refused.returncode == 2 and "images differ" in refused.stderr
+        os.remove(extra)
+    done = subprocess.run([sys.executable] + resume[1:], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"resuming from {checkpoint.folder_for(str(output / 'fashion.keras'))}" in done.stdout
+    assert_finished(output, EPOCHS)
+
+
+def test_damaged_checkpoint_is_a_clear_error(dataset_dir, tmp_path):
+    folder = tmp_path / "out" / "fashion.keras.checkpoint"
+    folder.mkdir(parents=True)
+    (folder / "state.json").write_text('{"epoch": 3, "model": "epoch-0003.keras"')
+    result = finish(dataset_dir, tmp_path / "out", 2, "--resume")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: the checkpoint in")
+
+
+def check_what_is_on_disk(output):
+    """Every file a killed run left under its own name loads."""
+    found = []
+    state, folder = state_of(output)
+    if state:
+        checkpoint.restore(folder, state, None)
+        found.append(f"checkpoint@{state['epoch']}")
+    model_path, labelbin = os.path.join(output, "fashion.keras"), os.path.join(output, "mlb.pickle")
+    if os.path.exists(model_path):
+        artifacts.load_model(model_path)
+        found.append("model")
+    if os.path.exists(labelbin):
+        artifacts.load_labels(labelbin)
+        found.append("labels")
+    for name in ("fashion.keras.json", "fashion.keras.evaluation.json", "fashion.keras.audit.json"):
+        if os.path.exists(os.path.join(output, name)):
+            with open(os.path.join(output, name), encoding="utf-8") as handle:
+                json.load(handle)
+            found.append(name)
+    return found
+
+
+def test_sigkill_at_ten_random_moments_then_resume(dataset_dir, tmp_path):
+    """Kill -9 ten times at random moments, from start-up to the last write. After each
+    kill, every file on disk loads, and the next run resumes from what the kill left
+    (never going back) until the last one finishes; a run that finished before its
+    kill is followed by a fresh one."""
+    rng = random.Random(5)
+    epochs, kills, run, progress = 20, [], 0, []
+    output, resume = tmp_path / "run0", []
+    while len(kills) < 10:
+        process = start(dataset_dir, output, epochs, *resume)
+        time.sleep(rng.uniform(3.0, 20.0))
+        process.kill()
+        process.communicate()
+        found = check_what_is_on_disk(output)
+        kills.append(found)
+        state, _ = state_of(output)
+        if state is None and "model" in found and "labels" in found:
+            assert_finished(output, epochs)  # it finished before the kill
+            run += 1
+            output, resume, progress = tmp_path / f"run{run}", [], []
+            continue
+        progress.append(state["epoch"] if state else 0)
+        assert progress == sorted(progress), progress  # a resumed run never goes back
+        resume = ["--resume"]
+    result = finish(dataset_dir, output, epochs, "--resume")
+    assert result.returncode == 0, result.stderr
+    assert_finished(output, epochs)
+    print("what each kill left:", kills)  # shown with pytest -s
+    # The moments caught runs at different stages, resumable checkpoints among them.
+    assert any(any(item.startswith("checkpoint") for item in found) for found in kills), kills
+    assert len({tuple(found) for found in kills}) >= 3, kills
