@@ -13,7 +13,6 @@ import concurrent.futures
 import os
 
 import cv2
-import imutils
 import numpy as np
 
 from pyimagesearch import images as image_io
@@ -39,7 +38,7 @@ def expand_inputs(inputs):
     for item in inputs:
         if os.path.isdir(item):
             paths.extend(image_io.list_images(item))
-        elif os.path.exists(item):
+        elif os.path.lexists(item):  # a broken link is reported with the unreadable images
             paths.append(item)
         else:
             raise UserError(f"image not found: {item}")
@@ -109,7 +108,11 @@ def annotate(result, width=400):
     "yes" (predicted) or "no" (below its threshold); further predicted labels follow.
     """
     image = cv2.cvtColor(image_io.decode_image(result["path"]), cv2.COLOR_RGB2BGR)
-    image = imutils.resize(image, width=width)
+    height, original_width = image.shape[:2]
+    # Keep the aspect ratio, within limits: a 20000x2 strip still leaves room for the
+    # labels, and a 2x8000 one does not become 1.6 million pixels tall.
+    height = min(4 * width, max(30 * DRAWN + 20, round(height * width / original_width)))
+    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
     ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
     shown = [item for rank, item in enumerate(ranked)
              if rank < DRAWN or item[0] in result["labels"]]
