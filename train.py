@@ -114,7 +114,6 @@ def _check_numbers(parser, args):
 
 def train(args):
     # Imported here, not at the top, so that --help and argument errors answer at once.
-    cli.quiet_tensorflow()
     from pyimagesearch import audit, checkpoint, files
     from pyimagesearch import dataset as data
 
@@ -140,6 +139,7 @@ def train(args):
     dataset_audit = audit.audit_dataset(dataset, train_index, validation_index)
     print(audit.format_audit(dataset_audit))
 
+    cli.quiet_tensorflow()
     from pyimagesearch import artifacts, evaluation, plot
 
     model, history, best_epoch = _fit(args, dataset, targets, (train_index, validation_index),
@@ -224,7 +224,7 @@ def _fit(args, dataset, targets, split, state, settings):
         callbacks.append(keras.callbacks.EarlyStopping(
             args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
     with checkpoint.StopRequest() as stop:
-        saver = checkpoint.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
+        saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
         training.fit(
             model, (dataset.images, targets, train_index),
             (dataset.images, targets, validation_index), args.epochs, args.batch_size,

@@ -5,7 +5,10 @@ Usage:
     state = load_state(folder)                           # None when there is none
     model = restore(folder, state, keep_best)            # compiled, optimizer state included
     with StopRequest() as stop:                          # Ctrl-C / SIGTERM end the step
-        model.fit(..., callbacks=[Checkpoint(folder, identity, settings, keep_best, stop)])
+        model.fit(..., callbacks=[training.Checkpoint(folder, identity, settings, ...)])
+
+The callback that calls save() after each epoch lives in training.py with the other
+callbacks; this module itself needs no TensorFlow, so resuming reads its state at once.
 
 The folder holds the compiled model after the last complete epoch (`epoch-0005.keras`,
 optimizer included), the best epoch's weights when keeping the best (`best-0003.npz`),
@@ -21,7 +24,6 @@ import os
 import signal
 import sys
 
-import keras
 import numpy as np
 
 from pyimagesearch.errors import UserError
@@ -71,55 +73,33 @@ class StopRequest:
         return 128 + self.requested
 
 
-class Checkpoint(keras.callbacks.Callback):
-    """Save a resumable checkpoint after every complete epoch; honour a StopRequest."""
+def save(folder, model, epoch, extra, keep_best=None, best_file=None):
+    """Write the checkpoint of `epoch`: the model, the best weights when they changed
+    (`best_file` names those already written), then state.json with `extra` (history,
+    identity, settings); then drop older files. Returns the best weights' file name."""
+    os.makedirs(folder, exist_ok=True)
+    model_file = f"epoch-{epoch:04d}.keras"
+    with temporary_path(os.path.join(folder, model_file), suffix=".keras") as temporary:
+        model.save(temporary)
+    best = _save_best(folder, keep_best, best_file)
+    state = {"epoch": epoch, "model": model_file, "best": best, **extra}
+    with atomic_write(os.path.join(folder, STATE)) as handle:
+        handle.write(json.dumps(state, indent=1).encode())
+    current = {STATE, model_file, best and best["file"]}
+    for name in os.listdir(folder):
+        if name not in current and not name.startswith("."):
+            os.remove(os.path.join(folder, name))
+    return best and best["file"]
 
-    def __init__(self, folder, data_identity, settings, keep_best=None, stop=None, state=None):
-        super().__init__()
-        self.folder, self.data_identity, self.settings = folder, data_identity, settings
-        self.keep_best, self.stop = keep_best, stop
-        self.history = {key: list(values) for key, values in (state or {}).get("history", {}).items()}
-        self.epoch = (state or {}).get("epoch", 0)
-        self.best_file = ((state or {}).get("best") or {}).get("file")
 
-    def on_train_batch_end(self, batch, logs=None):
-        if self.stop and self.stop.requested:
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.stop and self.stop.requested:
-            return  # a cut-short epoch is not complete: the previous checkpoint stands
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
-        self.epoch = epoch + 1
-        self._save()
-
-    def _save(self):
-        os.makedirs(self.folder, exist_ok=True)
-        model_file = f"epoch-{self.epoch:04d}.keras"
-        with temporary_path(os.path.join(self.folder, model_file), suffix=".keras") as temporary:
-            self.model.save(temporary)
-        best = self._save_best()
-        state = {"epoch": self.epoch, "model": model_file, "best": best,
-                 "history": self.history, "identity": self.data_identity,
-                 "settings": self.settings}
-        with atomic_write(os.path.join(self.folder, STATE)) as handle:
-            handle.write(json.dumps(state, indent=1).encode())
-        current = {STATE, model_file, best and best["file"]}
-        for name in os.listdir(self.folder):
-            if name not in current and not name.startswith("."):
-                os.remove(os.path.join(self.folder, name))
-
-    def _save_best(self):
-        keep = self.keep_best
-        if keep is None or keep.weights is None:
-            return None
-        best_file = f"best-{keep.best_epoch:04d}.npz"
-        if best_file != self.best_file:
-            with atomic_write(os.path.join(self.folder, best_file)) as handle:
-                np.savez(handle, *keep.weights)
-            self.best_file = best_file
-        return {"file": best_file, "epoch": keep.best_epoch, "value": float(keep.best)}
+def _save_best(folder, keep, written):
+    if keep is None or keep.weights is None:
+        return None
+    best_file = f"best-{keep.best_epoch:04d}.npz"
+    if best_file != written:
+        with atomic_write(os.path.join(folder, best_file)) as handle:
+            np.savez(handle, *keep.weights)
+    return {"file": best_file, "epoch": keep.best_epoch, "value": float(keep.best)}
 
 
 def load_state(folder):
@@ -143,6 +123,8 @@ def load_state(folder):
 
 def restore(folder, state, keep_best=None):
     """The compiled model of the checkpoint, optimizer state included; fills `keep_best`."""
+    import keras
+
     import pyimagesearch.layers  # noqa: F401  registers our layers
     import pyimagesearch.training  # noqa: F401  registers the exact-match metric
 

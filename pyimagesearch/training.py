@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from pyimagesearch import checkpoint
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -127,6 +128,32 @@ class KeepBest(keras.callbacks.Callback):
             self.model.set_weights(self.weights)
 
 
+class Checkpoint(keras.callbacks.Callback):
+    """Save a resumable checkpoint after every complete epoch; honour a StopRequest."""
+
+    def __init__(self, folder, data_identity, settings, keep_best=None, stop=None, state=None):
+        super().__init__()
+        self.folder, self.keep_best, self.stop = folder, keep_best, stop
+        self.extra = {"identity": data_identity, "settings": settings}
+        self.history = {key: list(values) for key, values in (state or {}).get("history", {}).items()}
+        self.epoch = (state or {}).get("epoch", 0)
+        self.best_file = ((state or {}).get("best") or {}).get("file")
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stop and self.stop.requested:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stop and self.stop.requested:
+            return  # a cut-short epoch is not complete: the previous checkpoint stands
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.epoch = epoch + 1
+        self.best_file = checkpoint.save(self.folder, self.model, self.epoch,
+                                         {"history": self.history, **self.extra},
+                                         self.keep_best, self.best_file)
+
+
 def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None):
     """A tf.data pipeline over the uint8 `images` at `index` (default: all); shuffled and
     augmented when training.
@@ -172,10 +199,9 @@ def _gatherer(images, targets):
 def predict(model, images, index=None, batch_size=64):
     """Probabilities for the images at `index` (default: all), an array or a RowFile,
     fed in batches so that a large dataset is never in memory at once."""
-    count = len(images) if index is None else len(index)
     batches = make_batches(images, np.zeros((len(images), 1), np.float32), batch_size,
                            index=index)
-    return model.predict(batches.map(lambda x, y: x), verbose=0)[:count]
+    return model.predict(batches.map(lambda x, y: x), verbose=0)
 
 
 def steps_per_epoch(count, batch_size):
