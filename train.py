@@ -118,6 +118,10 @@ def train(args):
     from pyimagesearch import dataset as data
 
     state = _resume_state(args, checkpoint.folder_for(args.model))
+    if args.resume and state is None and _finished(args):
+        print(f"nothing to resume: {args.model} holds the finished run with these settings; "
+              "run without --resume to train again")
+        return 0
     settings = _settings(args)
     cache_dir = _cache_dir(args)
     outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
@@ -179,6 +183,21 @@ def _resume_state(args, folder):
                 setattr(args, key, value)
         print(f"resuming from {folder}: {state['epoch']} of {args.epochs} epochs done")
     return state
+
+
+def _finished(args):
+    """Whether the saved model is the finished run of these settings (killed, say, after it
+    saved everything), so that --resume must not start it again and overwrite it."""
+    from pyimagesearch import artifacts
+
+    if not (os.path.isfile(args.model) and os.path.isfile(args.labelbin)):
+        return False
+    saved = artifacts.load_description(args.model).get("settings") or {}
+    return _comparable(saved) == _comparable(_settings(args))
+
+
+def _comparable(settings):
+    return {key: value for key, value in settings.items() if key not in RESUME_MAY_CHANGE}
 
 
 def _cache_dir(args):
