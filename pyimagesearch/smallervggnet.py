@@ -16,11 +16,13 @@ from pyimagesearch.layers import FusedBatchNormalization
 
 class SmallerVGGNet:
     @staticmethod
-    def build(width, height, depth, classes, finalAct="softmax"):
+    def build(width, height, depth, classes, finalAct="softmax", momentum=0.99):
         """Return the uncompiled network.
 
         `finalAct="softmax"` gives one label per image; `"sigmoid"` gives an
         independent probability per label, which is what multi-label needs.
+        `momentum` is batch normalisation's moving-average momentum (Keras's 0.99 in the
+        recipe); it changes only the statistics used for prediction, not training's arithmetic.
         """
         if keras.config.image_data_format() == "channels_first":
             input_shape, channel_axis = (depth, height, width), 1
@@ -31,13 +33,13 @@ class SmallerVGGNet:
         model.add(keras.Input(shape=input_shape))
 
         # CONV => RELU => POOL
-        _conv_block(model, 32, channel_axis, repeats=1)
+        _conv_block(model, 32, channel_axis, momentum, repeats=1)
         model.add(layers.MaxPooling2D(pool_size=(3, 3)))
         model.add(layers.Dropout(0.25))
 
         # (CONV => RELU) * 2 => POOL, twice, widening as the maps shrink
         for filters in (64, 128):
-            _conv_block(model, filters, channel_axis, repeats=2)
+            _conv_block(model, filters, channel_axis, momentum, repeats=2)
             model.add(layers.MaxPooling2D(pool_size=(2, 2)))
             model.add(layers.Dropout(0.25))
 
@@ -45,7 +47,7 @@ class SmallerVGGNet:
         model.add(layers.Flatten())
         model.add(layers.Dense(1024))
         model.add(layers.Activation("relu"))
-        model.add(FusedBatchNormalization())
+        model.add(FusedBatchNormalization(momentum=momentum))
         model.add(layers.Dropout(0.5))
         model.add(layers.Dense(classes))
         # Probabilities stay float32 even when the layers below run in 16-bit.
@@ -53,8 +55,8 @@ class SmallerVGGNet:
         return model
 
 
-def _conv_block(model, filters, channel_axis, repeats):
+def _conv_block(model, filters, channel_axis, momentum, repeats):
     for _ in range(repeats):
         model.add(layers.Conv2D(filters, (3, 3), padding="same"))
         model.add(layers.Activation("relu"))
-        model.add(FusedBatchNormalization(axis=channel_axis))
+        model.add(FusedBatchNormalization(axis=channel_axis, momentum=momentum))
