@@ -4,6 +4,7 @@ Usage (tf_keras is needed for the 2018 side only: pip install -r benchmarks/requ
     python benchmarks/speed.py                          # everything, about 30 minutes
     python benchmarks/speed.py --only load classify     # some parts
     python benchmarks/speed.py --scale 5000 --epochs 5  # smaller and quicker
+    python benchmarks/speed.py --only train --bn-momentum 0.99  # the project at Keras's momentum
 
 Every measurement runs in its own process, so that peak resident memory (ru_maxrss) is
 that measurement's alone. Both pipelines see the same files in the same order; the
@@ -47,6 +48,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=30, help="most epochs to reach --target")
     parser.add_argument("--project-epochs", type=int,
                         help="the project's epochs, its cosine schedule's length (default: --epochs)")
+    parser.add_argument("--bn-momentum", type=float,
+                        help="the project's batch normalisation momentum (default: train.py's)")
     parser.add_argument("--target", type=float, default=0.90, help="held-out exact match")
     parser.add_argument("--large", type=int, default=300, help="large JPEGs to make")
     parser.add_argument("--classify", type=int, default=500, help="images to classify")
@@ -72,7 +75,8 @@ def main(argv=None):
         paths = list_paths(args.dataset)
         held_out = recipe_held_out(paths)
         common = {"paths": paths, "held_out": held_out, "work": work, "epochs": args.epochs,
-                  "project_epochs": args.project_epochs or args.epochs, "target": args.target}
+                  "project_epochs": args.project_epochs or args.epochs, "target": args.target,
+                  "bn_momentum": args.bn_momentum}
         for part in args.only:
             print(f"== {part}", flush=True)
             results[part] = globals()[f"bench_{part}"](args, common)
@@ -353,7 +357,9 @@ def child_train_project(spec):
     train_index, held_index = np.flatnonzero(~held), np.flatnonzero(held)
     epochs = spec.get("project_epochs") or spec["epochs"]
     keras.utils.set_random_seed(42)
-    model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision())
+    model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision(),
+                                 bn_momentum=training.BN_MOMENTUM if spec.get("bn_momentum") is None
+                                 else spec["bn_momentum"])
     training.compile_model(model, 1e-3, epochs, "cosine",
                            training.steps_per_epoch(len(train_index), 32))
     batches = training.make_batches(dataset.images, targets, 32, augment.Augmentation(), 42,
