@@ -98,6 +98,8 @@ def parse_args(argv=None):
              "settings it was started with")
     add("-q", "--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    # How this run was asked for, to tell the user how to resume it (not a setting).
+    args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
     if args.recipe:
         args.split, args.keep, args.schedule, args.threshold_rule = "random", "last", "recipe", "fixed"
         args.bn_momentum = 0.99
@@ -259,7 +261,7 @@ def _fit(args, dataset, targets, split, state, settings):
             args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks + [saver],
             initial_epoch=state["epoch"] if state else 0)
     if stop.requested:
-        raise Interrupted(_how_to_resume(saver.epoch, args.epochs, folder), stop.exit_code)
+        raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
     return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
 
 
@@ -276,12 +278,13 @@ def _new_model(args, classes, precision, train_count):
     return model
 
 
-def _how_to_resume(done, epochs, folder):
+def _how_to_resume(done, args, folder):
     if not done:
         return "interrupted before the first epoch ended; nothing to resume"
-    command = " ".join(shlex.quote(part) for part in ["python", sys.argv[0]] + [
-        part for part in sys.argv[1:] if part != "--resume"] + ["--resume"])
-    return f"interrupted after epoch {done} of {epochs}; checkpoint saved in {folder}; " \
+    program, *rest = args.command_line
+    command = " ".join(shlex.quote(part) for part in ["python", program] + [
+        part for part in rest if part != "--resume"] + ["--resume"])
+    return f"interrupted after epoch {done} of {args.epochs}; checkpoint saved in {folder}; " \
            f"continue with: {command}"
 
 
@@ -301,7 +304,8 @@ def _evaluate(args, model, dataset, targets, validation_index, binarizer):
 
 def _settings(args):
     """The resolved settings, so that a run can be repeated."""
-    return {key: value for key, value in vars(args).items() if not key.endswith("_name")}
+    return {key: value for key, value in vars(args).items()
+            if not key.endswith("_name") and key != "command_line"}
 
 
 def main(argv=None):

@@ -6,11 +6,16 @@ Usage:
 
 Data goes to a temporary file in the destination folder and is renamed into
 place only when complete: the old file or the new one, never half of either.
+A process killed mid-write (kill -9, power cut) leaves its hidden temporary file
+behind; the temporary's name carries the writer's process id, and the next write
+of the same file removes those left by processes that are gone.
 """
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 
 from pyimagesearch.errors import UserError
 
@@ -34,9 +39,10 @@ def temporary_path(path, suffix=".tmp"):
     """
     folder = os.path.dirname(os.path.abspath(path))
     temporary = None
+    remove_stale_temporaries(path)
     try:
         descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{os.path.basename(path)}.", suffix=suffix, dir=folder)
+            prefix=f".{os.path.basename(path)}.{os.getpid()}-", suffix=suffix, dir=folder)
         os.close(descriptor)
         yield temporary
         os.replace(temporary, path)
@@ -46,6 +52,41 @@ def temporary_path(path, suffix=".tmp"):
     finally:
         if temporary and os.path.exists(temporary):
             os.remove(temporary)
+
+
+# A writer on another machine sharing the folder has a process id that means nothing
+# here, so a temporary file is also left alone while it is younger than this.
+STALE_AFTER_SECONDS = 600
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files of `path` left by writers that died mid-write."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(re.escape(f".{os.path.basename(path)}.") + r"(\d+)-")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.match(name)
+        if not match or _alive(int(match.group(1))):
+            continue
+        candidate = os.path.join(folder, name)
+        try:
+            if time.time() - os.lstat(candidate).st_mtime > STALE_AFTER_SECONDS:
+                os.remove(candidate)
+        except OSError:
+            pass  # gone already, or not ours to remove: leave it
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def check_outside(path, dataset_folder):

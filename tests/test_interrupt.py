@@ -192,3 +192,13 @@ def test_sigkill_at_ten_random_moments_then_resume(dataset_dir, tmp_path):
     # The moments caught runs at different stages, resumable checkpoints among them.
     assert any(any(item.startswith("checkpoint") for item in found) for found in kills), kills
     assert len({tuple(found) for found in kills}) >= 2, kills
+
+
+def test_resume_hint_repeats_the_arguments_given_to_main():
+    """A caller of train.main(argv) gets its own arguments back, not its host program's."""
+    import train
+    args = train.parse_args(["--dataset", "my photos", "--epochs", "5", "--resume"])
+    message = train._how_to_resume(3, args, "out/fashion.keras.checkpoint")
+    assert message.endswith("continue with: python train.py --dataset 'my photos' "
+                            "--epochs 5 --resume")
+    assert "command_line" not in train._settings(args)

@@ -1,0 +1,50 @@
+"""Atomic writes: the whole new file or the old one, and no litter from writers that died."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pyimagesearch import files
+
+
+def dead_pid():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid  # reaped, so no process has it (unless reused within the test)
+
+
+def make_temporary(folder, name, pid, age_seconds):
+    path = folder / f".{name}.{pid}-{age_seconds}x.keras"
+    path.write_bytes(b"half a model")
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_a_write_removes_temporaries_left_by_dead_writers_only(tmp_path):
+    pid = dead_pid()
+    stale = make_temporary(tmp_path, "fashion.keras", pid, age_seconds=3600)
+    recent = make_temporary(tmp_path, "fashion.keras", pid, age_seconds=5)  # maybe another host
+    live = make_temporary(tmp_path, "fashion.keras", os.getpid(), age_seconds=3600)
+    other_file = make_temporary(tmp_path, "mlb.pickle", pid, age_seconds=3600)
+    user_file = tmp_path / ".fashion.keras.notes"
+    user_file.write_text("mine")
+    with files.atomic_write(str(tmp_path / "fashion.keras")) as handle:
+        handle.write(b"whole model")
+    assert (tmp_path / "fashion.keras").read_bytes() == b"whole model"
+    assert not stale.exists()
+    assert recent.exists() and live.exists() and other_file.exists() and user_file.exists()
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "plot.png"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with files.atomic_write(str(target)) as handle:
+            handle.write(b"new, half")
+            raise RuntimeError("crash mid-write")
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["plot.png"]
