@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from pyimagesearch.errors import UserError
-from pyimagesearch.files import atomic_write, temporary_path
+from pyimagesearch.files import atomic_write, dead_writers_temporary, temporary_path
 
 STATE = "state.json"
 
@@ -86,8 +86,8 @@ def save(folder, model, epoch, extra, keep_best=None, best_file=None):
     with atomic_write(os.path.join(folder, STATE)) as handle:
         handle.write(json.dumps(state, indent=1).encode())
     current = {STATE, model_file, best and best["file"]}
-    for name in os.listdir(folder):
-        if name not in current and not name.startswith("."):
+    for name in os.listdir(folder):  # older epochs, and what killed runs were writing
+        if name not in current and (not name.startswith(".") or dead_writers_temporary(name)):
             os.remove(os.path.join(folder, name))
     return best and best["file"]
 

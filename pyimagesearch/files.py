@@ -69,7 +69,7 @@ def remove_stale_temporaries(path):
         return
     for name in names:
         match = pattern.match(name)
-        if not match or _alive(int(match.group(1))):
+        if not match or writer_alive(int(match.group(1))):
             continue
         candidate = os.path.join(folder, name)
         try:
@@ -79,7 +79,13 @@ def remove_stale_temporaries(path):
             pass  # gone already, or not ours to remove: leave it
 
 
-def _alive(pid):
+def dead_writers_temporary(name):
+    """Whether `name` is a temporary file of ours whose writing process is gone."""
+    match = re.match(r"\..+\.(\d+)-[^/]*$", name)
+    return bool(match) and not writer_alive(int(match.group(1)))
+
+
+def writer_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -48,3 +48,19 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
             raise RuntimeError("crash mid-write")
     assert target.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["plot.png"]
+
+
+def test_a_checkpoint_save_clears_what_killed_runs_were_writing(tmp_path):
+    import keras
+
+    from pyimagesearch import checkpoint
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    folder = tmp_path / "fashion.keras.checkpoint"
+    folder.mkdir()
+    killed = make_temporary(folder, "epoch-0003.keras", dead_pid(), age_seconds=5)
+    ours = make_temporary(folder, "epoch-0004.keras", os.getpid(), age_seconds=5)
+    checkpoint.save(str(folder), model, 4, {"history": {}})
+    assert not killed.exists() and ours.exists()
+    assert {"state.json", "epoch-0004.keras"} <= set(os.listdir(folder))
