@@ -146,7 +146,10 @@ def train(args):
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
         args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
-        columns=(args.path_column, args.labels_column), cache_dir=cache_dir)
+        columns=(args.path_column, args.labels_column), cache_dir=cache_dir,
+        # Without a cache, a dataset too large for memory streams from beside the model,
+        # on a disk the user chose, rather than from a temporary folder that may be RAM.
+        scratch_dir=cache_dir or os.path.dirname(os.path.abspath(args.model)))
     binarizer, targets = data.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
     train_index, validation_index = _split(args, dataset, targets, validation_index)

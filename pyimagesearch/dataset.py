@@ -63,18 +63,20 @@ def labelled_images(root):
 
 
 def load_dataset(source, size, workers=None, progress=True, missing=(), cache_dir=None,
-                 origin=None):
+                 origin=None, scratch_dir=None):
     """Decode labelled images in parallel, resized to `size` = (width, height).
 
     `source` is a dataset folder or a list of (path, labels) entries from the
     manifest `origin`; `missing` lists (path, reason) already known to be
     unreadable. With a `cache_dir`, unchanged files are taken from the cache.
+    Images too many for memory go to a file in `scratch_dir` (default: `cache_dir`,
+    else the system's temporary folder, which is memory itself on some systems).
     """
     entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
     origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
     paths = [path for path, _ in entries]
     images, digests, skipped, decoded, stale_cache = _load_with_cache(
-        paths, size, workers, progress, cache_dir, origin)
+        paths, size, workers, progress, cache_dir, origin, scratch_dir or cache_dir)
     skipped = list(missing) + skipped
     if not digests:
         raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
@@ -100,7 +102,7 @@ def _compact(images, rows):
     return images.truncated(len(rows)) if hasattr(images, "truncated") else images[:len(rows)]
 
 
-def _load_with_cache(paths, size, workers, progress, cache_dir, origin):
+def _load_with_cache(paths, size, workers, progress, cache_dir, origin, scratch_dir):
     """Every image decoded or taken from the cache into one preallocated array.
 
     Returns (images: row i = paths[i], {path: digest} of the readable ones,
@@ -112,7 +114,7 @@ def _load_with_cache(paths, size, workers, progress, cache_dir, origin):
     keys = {path: image_cache.key_or_none(path) for path in paths}
     cache = image_cache.ImageCache.open(cache_dir, origin, size) if cache_dir else None
     hits, known_bad = cache.lookup(keys) if cache else ({}, {})
-    images = _allocate((len(paths), size[1], size[0], 3), cache_dir)
+    images = _allocate((len(paths), size[1], size[0], 3), scratch_dir)
     digests = {}
     for row, path in enumerate(paths):
         if path in hits:
@@ -205,7 +207,7 @@ def describe_skipped(skipped, limit=10):
 
 
 def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=True,
-                       columns=(None, None), cache_dir=None):
+                       columns=(None, None), cache_dir=None, scratch_dir=None):
     """(dataset, validation indices or None): from folders or a manifest, plus an optional
     separate validation folder appended after the training images."""
     if manifest:
@@ -213,13 +215,15 @@ def load_training_data(folder, manifest, validation_folder, size, workers=None, 
 
         entries, missing = read_manifest(manifest, folder, *columns)
         dataset = load_dataset(entries, size, workers, progress, missing=missing,
-                               cache_dir=cache_dir, origin=manifest)
+                               cache_dir=cache_dir, origin=manifest, scratch_dir=scratch_dir)
     else:
-        dataset = load_dataset(folder or "dataset", size, workers, progress, cache_dir=cache_dir)
+        dataset = load_dataset(folder or "dataset", size, workers, progress, cache_dir=cache_dir,
+                               scratch_dir=scratch_dir)
     _warn_skipped(dataset)
     if not validation_folder:
         return dataset, None
-    validation = load_dataset(validation_folder, size, workers, progress, cache_dir=cache_dir)
+    validation = load_dataset(validation_folder, size, workers, progress, cache_dir=cache_dir,
+                              scratch_dir=scratch_dir)
     _warn_skipped(validation)
     merged = Dataset(images=np.concatenate([dataset.images, validation.images]),
                      labels=dataset.labels + validation.labels,

@@ -47,6 +47,16 @@ def test_large_dataset_loads_into_a_file_with_the_same_images(dataset_dir, tmp_p
     np.testing.assert_array_equal(np.asarray(cached.rows), in_memory.images)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
+def test_without_a_cache_the_file_goes_to_the_scratch_folder(dataset_dir, tmp_path, no_memory):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    loaded = data.load_dataset(dataset_dir, (16, 16), progress=False, scratch_dir=scratch)
+    where = os.readlink(f"/proc/self/fd/{loaded.images.descriptor}")
+    assert where.startswith(str(scratch) + os.sep) and where.endswith("(deleted)")
+    assert os.listdir(scratch) == []
+
+
 def test_unreadable_files_are_compacted_out_of_the_file(dataset_dir, tmp_path, no_memory,
                                                          monkeypatch):
     import shutil
