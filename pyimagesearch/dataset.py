@@ -131,6 +131,19 @@ def _load_with_cache(paths, size, workers, progress, cache_dir, origin, scratch_
     return images, digests, skipped, len(todo), (cache, unreadable, keys) if stale else None
 
 
+def _concatenate(first, second, folder):
+    """The rows of both, in memory or in a file as their size requires, copied a block at a
+    time so that neither needs to be read into memory whole."""
+    images = _allocate((len(first) + len(second),) + tuple(first.shape[1:]), folder)
+    start = 0
+    for part in (first, second):
+        for block in range(0, len(part), 1024):
+            rows = part[block:block + 1024]
+            images[start:start + len(rows)] = rows
+            start += len(rows)
+    return images
+
+
 def _allocate(shape, folder=None):
     """Room for the images: an array, or a file when they would take more memory than
     IN_MEMORY_LIMIT bytes (training then reads each batch from the file)."""
@@ -225,7 +238,7 @@ def load_training_data(folder, manifest, validation_folder, size, workers=None, 
     validation = load_dataset(validation_folder, size, workers, progress, cache_dir=cache_dir,
                               scratch_dir=scratch_dir)
     _warn_skipped(validation)
-    merged = Dataset(images=np.concatenate([dataset.images, validation.images]),
+    merged = Dataset(images=_concatenate(dataset.images, validation.images, scratch_dir),
                      labels=dataset.labels + validation.labels,
                      paths=dataset.paths + validation.paths,
                      skipped=dataset.skipped + validation.skipped,

@@ -74,10 +74,17 @@ class RowFile:
         return batch
 
     def __setitem__(self, row, image):
+        """Write one row, or consecutive rows given as a slice, in one call."""
+        first, count = row, 1
+        if isinstance(row, slice):
+            rows = range(*row.indices(len(self)))
+            if rows.step != 1:
+                raise ValueError("only consecutive rows can be written at once")
+            first, count = rows.start, len(rows)
         data = np.ascontiguousarray(image, dtype=self.dtype).tobytes()
-        if len(data) != self.row_bytes:
-            raise ValueError(f"row of {len(data)} bytes, expected {self.row_bytes}")
-        os.pwrite(self.descriptor, data, self.offset + int(row) * self.row_bytes)
+        if len(data) != count * self.row_bytes:
+            raise ValueError(f"{len(data)} bytes for {count} row(s) of {self.row_bytes}")
+        os.pwrite(self.descriptor, data, self.offset + int(first) * self.row_bytes)
 
     def __array__(self, dtype=None, copy=None):
         array = self[:]

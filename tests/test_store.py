@@ -24,6 +24,10 @@ def test_row_file_reads_what_was_written(tmp_path):
     np.testing.assert_array_equal(np.asarray(rows.truncated(2)), images[:2])
     with pytest.raises(IndexError):
         rows[5]
+    rows[1:4] = images[::-1][1:4]  # consecutive rows in one write
+    np.testing.assert_array_equal(rows[1:4], images[::-1][1:4])
+    with pytest.raises(ValueError):
+        rows[0:4:2] = images[:2]
     assert os.listdir(tmp_path) == []  # a private file, unlinked from the start
 
 
@@ -45,6 +49,19 @@ def test_large_dataset_loads_into_a_file_with_the_same_images(dataset_dir, tmp_p
         np.testing.assert_array_equal(np.asarray(loaded.images), in_memory.images)
     cached = ImageCache.open(tmp_path, dataset_dir, (16, 16))
     np.testing.assert_array_equal(np.asarray(cached.rows), in_memory.images)
+
+
+def test_a_validation_folder_joins_the_file_without_reading_it_whole(dataset_dir, tmp_path,
+                                                                      no_memory, monkeypatch):
+    merged, validation_index = data.load_training_data(
+        dataset_dir, None, dataset_dir, (16, 16), progress=False, scratch_dir=tmp_path)
+    assert isinstance(merged.images, RowFile) and len(merged.images) == 2 * len(validation_index)
+    monkeypatch.setattr(data, "IN_MEMORY_LIMIT", 1 << 30)
+    in_memory, _ = data.load_training_data(dataset_dir, None, dataset_dir, (16, 16),
+                                           progress=False)
+    np.testing.assert_array_equal(np.asarray(merged.images), in_memory.images)
+    np.testing.assert_array_equal(in_memory.images[validation_index],
+                                  in_memory.images[:len(validation_index)])
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
