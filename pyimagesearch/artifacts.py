@@ -19,8 +19,8 @@ Model and labels carry one fingerprint of the labels, input size and colour orde
 a pair whose fingerprints differ is refused.
 """
 
+import contextlib
 import hashlib
-
 import json
 import os
 import pickle
@@ -55,24 +55,41 @@ def fingerprint(labels, size, colour_order=COLOUR_ORDER):
 
 
 def save_artifacts(model, binarizer, model_path, labelbin_path, description):
-    """Write the four files, each atomically; `description` is a JSON-able dict."""
+    """Write the four files all or none: each goes to a temporary file first, and they are
+    renamed into place together only once all four are written, so a full disk or a crash
+    mid-save leaves the previous set whole, never a new model beside old labels.
+    `description` is a JSON-able dict."""
     labels = [str(name) for name in binarizer.classes_]
     shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
               "input_size": list(input_size(model)),
               "fingerprint": fingerprint(labels, input_size(model))}
-    with temporary_path(model_path, suffix=".keras") as temporary:
-        model.save(temporary)
-    with atomic_write(labelbin_path) as handle:
-        pickle.dump(binarizer, handle)
-    write_json(labels_path(labelbin_path), {**shared, "model": os.path.basename(model_path)})
-    write_json(description_path(model_path), {
-        **shared, "model": os.path.basename(model_path),
-        "labelbin": os.path.basename(labelbin_path), **description})
+    with contextlib.ExitStack() as staged:
+        def stage(path, suffix=".tmp"):
+            return staged.enter_context(temporary_path(path, suffix))
+
+        model.save(stage(model_path, ".keras"))
+        _write(stage(labelbin_path), pickle.dumps(binarizer))
+        _write(stage(labels_path(labelbin_path)),
+               _json_bytes({**shared, "model": os.path.basename(model_path)}))
+        _write(stage(description_path(model_path)), _json_bytes({
+            **shared, "model": os.path.basename(model_path),
+            "labelbin": os.path.basename(labelbin_path), **description}))
+
+
+def _write(path, data):
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _json_bytes(data):
+    return json.dumps(data, indent=2).encode("utf-8")
 
 
 def write_json(path, data):
     with atomic_write(path) as handle:
-        handle.write(json.dumps(data, indent=2).encode("utf-8"))
+        handle.write(_json_bytes(data))
 
 
 def load_artifacts(model_path, labelbin_path, trust_code=False):

@@ -64,3 +64,33 @@ def test_a_checkpoint_save_clears_what_killed_runs_were_writing(tmp_path):
     checkpoint.save(str(folder), model, 4, {"history": {}})
     assert not killed.exists() and ours.exists()
     assert {"state.json", "epoch-0004.keras"} <= set(os.listdir(folder))
+
+
+@pytest.mark.parametrize("failing", ["model", "labels"])
+def test_a_full_disk_mid_save_leaves_the_previous_set_whole(trained, tmp_path, monkeypatch,
+                                                            failing):
+    """The disk fills while the second run saves: the first run's four files stay as they
+    were (never a new model beside old labels), no temporaries remain, one clear error."""
+    import errno
+    import shutil
+
+    from pyimagesearch import artifacts
+    from pyimagesearch.errors import UserError
+
+    output = tmp_path / "out"
+    shutil.copytree(trained["output"], output)
+    model_path, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
+    before = {name: (output / name).read_bytes() for name in os.listdir(output)}
+    model, binarizer, description = artifacts.load_artifacts(model_path, labelbin)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if failing == "model":
+        monkeypatch.setattr(model, "save", disk_full)
+    else:
+        monkeypatch.setattr(artifacts, "_write", disk_full)
+    with pytest.raises(UserError, match="No space left on device"):
+        artifacts.save_artifacts(model, binarizer, model_path, labelbin,
+                                 {**description, "note": "second run"})
+    assert {name: (output / name).read_bytes() for name in os.listdir(output)} == before
