@@ -19,6 +19,7 @@ import zipfile
 
 import numpy as np
 
+from pyimagesearch import store
 from pyimagesearch.files import temporary_path
 
 VERSION = 1  # bump when what load_image() returns changes, to drop old caches
@@ -96,8 +97,7 @@ def _savez(path, arrays, images):
             header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)),
                       "fortran_order": False, "shape": tuple(images.shape)}
             np.lib.format.write_array_header_1_0(member, header)
-            blocks = images.chunks() if hasattr(images, "chunks") else (images,)
-            for block in blocks:
+            for block in store.blocks(images):
                 member.write(np.ascontiguousarray(block).tobytes())
 
 
@@ -111,15 +111,13 @@ def key_or_none(path):
 def _read(path):
     """({path: (key, row, digest) or (key, None, reason)}, RowFile of the images);
     ({}, None) for a missing or damaged file. Only the index is read now."""
-    from pyimagesearch.store import RowFile
-
     try:
         with np.load(path, allow_pickle=False) as data:
             entries = {str(p): ((int(k[0]), int(k[1])), row, str(d)) for row, (p, k, d) in
                        enumerate(zip(data["paths"], data["keys"], data["digests"]))}
             entries.update({str(p): ((int(k[0]), int(k[1])), None, str(r)) for p, k, r in
                             zip(data["broken_paths"], data["broken_keys"], data["broken_reasons"])})
-        rows = RowFile.in_npz(path, "images")
+        rows = store.RowFile.in_npz(path, "images")
         if len(rows) != sum(entry[1] is not None for entry in entries.values()):
             return {}, None
         return entries, rows

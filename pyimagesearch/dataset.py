@@ -14,6 +14,7 @@ are skipped and listed, never fatal.
 import concurrent.futures
 import dataclasses
 import hashlib
+import itertools
 import os
 import sys
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from pyimagesearch import cli
 from pyimagesearch import images as image_io
+from pyimagesearch import store
 from pyimagesearch.errors import ImageError, UserError
 
 # Decoded images up to this many bytes are held in memory (the 2,160 real photos at 96x96
@@ -136,11 +138,9 @@ def _concatenate(first, second, folder):
     time so that neither needs to be read into memory whole."""
     images = _allocate((len(first) + len(second),) + tuple(first.shape[1:]), folder)
     start = 0
-    for part in (first, second):
-        for block in range(0, len(part), 1024):
-            rows = part[block:block + 1024]
-            images[start:start + len(rows)] = rows
-            start += len(rows)
+    for block in itertools.chain(store.blocks(first), store.blocks(second)):
+        images[start:start + len(block)] = block
+        start += len(block)
     return images
 
 
@@ -149,11 +149,9 @@ def _allocate(shape, folder=None):
     IN_MEMORY_LIMIT bytes (training then reads each batch from the file)."""
     if int(np.prod(shape)) <= IN_MEMORY_LIMIT:
         return np.empty(shape, np.uint8)
-    from pyimagesearch.store import RowFile
-
     if folder:
         os.makedirs(folder, exist_ok=True)
-    return RowFile.create(shape, folder)
+    return store.RowFile.create(shape, folder)
 
 
 def _save_cache(cache, unreadable, keys, paths, images, digests):

@@ -62,14 +62,13 @@ STALE_AFTER_SECONDS = 600
 def remove_stale_temporaries(path):
     """Remove the temporary files of `path` left by writers that died mid-write."""
     folder = os.path.dirname(os.path.abspath(path))
-    pattern = re.compile(re.escape(f".{os.path.basename(path)}.") + r"(\d+)-")
+    prefix = f".{os.path.basename(path)}."
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
-        match = pattern.match(name)
-        if not match or writer_alive(int(match.group(1))):
+        if not (name.startswith(prefix) and dead_writers_temporary(name)):
             continue
         candidate = os.path.join(folder, name)
         try:

@@ -111,3 +111,9 @@ class RowFile:
             os.close(self.descriptor)
         except (OSError, AttributeError):
             pass
+
+
+def blocks(images, rows=1024):
+    """An array whole, or a RowFile a block of rows at a time: for copying either
+    without holding a file's rows in memory together."""
+    return images.chunks(rows) if isinstance(images, RowFile) else (images,)
