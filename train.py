@@ -128,10 +128,13 @@ def train(args):
     from pyimagesearch import dataset as data
 
     state = _resume_state(args, checkpoint.folder_for(args.model))
-    if args.resume and state is None and _finished(args):
-        print(f"nothing to resume: {args.model} holds the finished run with these settings; "
-              "run without --resume to train again")
-        return 0
+    if args.resume and state is None:
+        if _finished(args):
+            print(f"nothing to resume: {args.model} holds the finished run with these "
+                  "settings; run without --resume to train again")
+            return 0
+        print(f"note: no checkpoint in {checkpoint.folder_for(args.model)}; "
+              "starting from the first epoch")
     settings = _settings(args)
     cache_dir = _cache_dir(args)
     outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
@@ -185,9 +188,7 @@ def _resume_state(args, folder):
     from pyimagesearch import checkpoint
 
     state = checkpoint.load_state(folder) if args.resume else None
-    if args.resume and state is None:
-        print(f"note: no checkpoint in {folder}; starting from the first epoch")
-    elif state is None and os.path.exists(os.path.join(folder, checkpoint.STATE)):
+    if not args.resume and os.path.exists(os.path.join(folder, checkpoint.STATE)):
         print(f"note: starting afresh; the checkpoint of an interrupted run in {folder} will "
               "be replaced (stop now and add --resume to continue that run instead)")
     if state:
