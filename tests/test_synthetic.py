@@ -1,6 +1,6 @@
 """Tests for the synthetic fashion generator: reproducible, well-formed, colour-true images.
 
-Usage: .venv/bin/python -m pytest tests/test_synthetic.py
+Usage: .venv/bin/python -m pytest tests/test_synthetic.py  (the generator is tools/synthetic.py)
 """
 
 import itertools
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pyimagesearch import synthetic
+from tools import synthetic
 
 
 def render(seed, colour, item, size=64):

@@ -7,8 +7,11 @@ can only be told from its shape and the colour only from the garment itself: bac
 figures and distractors are drawn from the same distribution for every class. Every image comes
 from its own seeded generator, so the same code and library versions always write the same bytes.
 
+It is data preparation, run by hand, never by the tool itself, so it lives outside the
+library package (as nanoGPT's data/*/prepare.py do).
+
 Usage:
-    python -m pyimagesearch.synthetic --dataset dataset --examples examples --per-class 150
+    python tools/synthetic.py --dataset dataset --examples examples --per-class 150
     (--seed, 2018 by default, picks a different but equally reproducible set)
 """
 
@@ -20,6 +23,10 @@ import sys
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from pyimagesearch import files  # noqa: E402  the project's atomic writes
 
 CLASSES = ("black_jeans", "blue_dress", "blue_jeans", "blue_shirt", "red_dress", "red_shirt")
 COLOURS = ("black", "blue", "red")
@@ -895,11 +902,8 @@ def write_jpeg(path, rgb, quality):
     encoded_ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not encoded_ok:
         raise RuntimeError(f"OpenCV could not encode {path} as JPEG")
-    folder, name = os.path.split(path)
-    temporary = os.path.join(folder, "." + name + ".tmp")
-    with open(temporary, "wb") as handle:
+    with files.atomic_write(path) as handle:
         handle.write(encoded.tobytes())
-    os.replace(temporary, path)
     return len(encoded)
 
 
@@ -953,14 +957,32 @@ def generate_examples(directory, size=EXAMPLES_SIZE, seed=2018):
     return len(EXAMPLES)
 
 
+def _positive(text):
+    return _integer(text, 1)
+
+
+def _non_negative(text):
+    return _integer(text, 0)
+
+
+def _integer(text, minimum):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+    return value
+
+
 def parse_arguments(argv):
     """Command-line options for regenerating the bundled dataset and examples."""
     parser = argparse.ArgumentParser(description="Generate the synthetic fashion dataset "
                                                  "and example images.")
     parser.add_argument("--dataset", default="dataset", help="folder for <class>/<class>_NNNN.jpg")
     parser.add_argument("--examples", default="examples", help="folder for example_NN.jpg")
-    parser.add_argument("--per-class", type=int, default=150, help="images per class (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=2018, help="base seed of every image")
+    parser.add_argument("--per-class", type=_positive, default=150, help="images per class (default: %(default)s)")
+    parser.add_argument("--seed", type=_non_negative, default=2018, help="base seed of every image")
     return parser.parse_args(argv)
 
 
