@@ -7,14 +7,14 @@ A manifest has a header, one column naming the image file and one listing its la
 separated by spaces or commas ("haze primary", "red,dress"); quoting follows the CSV
 rules. Paths are relative to `image_root` (default: the manifest's folder); a name without
 an extension is tried with each image extension, as Planet's `train_0` -> `train_0.jpg`.
-Labels follow the folder rules: lower-cased, each once.
+A label is exactly what the separators delimit, lower-cased and each once; an underscore
+stays inside its label (Planet's `partly_cloudy` is one label, unlike a folder name's `_`).
 """
 
 import csv
 import os
 import re
 
-from pyimagesearch.dataset import parse_labels
 from pyimagesearch.errors import UserError
 from pyimagesearch.images import IMAGE_EXTENSIONS
 
@@ -35,7 +35,7 @@ def read_manifest(path, image_root=None, path_column=None, labels_column=None):
         if not name:
             raise UserError(f"{path}, line {line}: empty {path_column!r}")
         image = _resolve(root, name)
-        labels = parse_labels("_".join(re.split(r"[,\s]+", row.get(labels_column) or "")))
+        labels = parse_labels(row.get(labels_column) or "")
         if image is None:
             missing.append((os.path.join(root, name), f"{os.path.join(root, name)}: file not found "
                                                       f"(listed in {path}, line {line})"))
@@ -44,6 +44,13 @@ def read_manifest(path, image_root=None, path_column=None, labels_column=None):
     if not entries:
         raise UserError(f"none of the images listed in {path} exist under {root}")
     return entries, missing
+
+
+def parse_labels(text):
+    """`"partly_cloudy, Primary"` -> ["partly_cloudy", "primary"]: split at commas and
+    spaces only, lower-case, no empties, no repeats, in order."""
+    labels = (label.strip().lower() for label in re.split(r"[,\s]+", text))
+    return list(dict.fromkeys(label for label in labels if label))
 
 
 def _read_rows(path):
