@@ -7,25 +7,36 @@ Usage:
 sides, so every combination seen in training is also evaluated; exact duplicate files
 (same bytes) always land on the same side. For manifests, where combinations are many,
 multi-label iterative stratification (the iterative-stratification package) is used.
-"random" is the recipe's plain split: scikit-learn's train_test_split over images with
-random_state=seed, duplicates and all.
+"recipe" is the 2018 script's split, file for file: the files imutils lists, sorted as
+strings, shuffled by `random.seed(seed)`, then scikit-learn's train_test_split with
+random_state=seed (seed 42 is the recipe's); files imutils does not list train.
+"random" is a plain train_test_split over the images in the project's order.
+The last two keep duplicates wherever they fall.
 """
+
+import os
+import random
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from pyimagesearch.errors import UserError
 
-METHODS = ("stratified", "random")
+METHODS = ("stratified", "recipe", "random")
+# imutils.paths.image_types, which the 2018 script listed its dataset with; the project reads
+# more formats (.gif, .webp), which the recipe never saw.
+RECIPE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 
 
-def split(targets, hashes, fraction, seed, method="stratified", multilabel=False):
-    """(train indices, validation indices) into the images."""
+def split(targets, hashes, fraction, seed, method="stratified", multilabel=False, paths=None):
+    """(train indices, validation indices) into the images; "recipe" needs their `paths`."""
     targets = np.asarray(targets)
     count = len(targets)
-    if round(count * fraction) < 1 or round(count * (1 - fraction)) < 1:
-        raise UserError(f"{count} images are too few to hold out {fraction:.0%} "
-                        "for validation and still train")
+    _check_size(count, fraction)
+    if method == "recipe":
+        if paths is None:
+            raise ValueError("the recipe split needs the images' paths")
+        return _recipe(paths, fraction, seed)
     if method == "random":
         return train_test_split(np.arange(count), test_size=fraction, random_state=seed)
     group_of_image, first_image = _duplicate_groups(hashes)
@@ -36,6 +47,37 @@ def split(targets, hashes, fraction, seed, method="stratified", multilabel=False
         train_groups, validation_groups = _by_combination(group_targets, fraction, seed)
     in_validation = np.isin(group_of_image, validation_groups)
     return np.flatnonzero(~in_validation), np.flatnonzero(in_validation)
+
+
+def _check_size(count, fraction, what="images"):
+    if round(count * fraction) < 1 or round(count * (1 - fraction)) < 1:
+        raise UserError(f"{count} {what} are too few to hold out {fraction:.0%} "
+                        "for validation and still train")
+
+
+def _recipe(paths, fraction, seed):
+    """The 2018 script's held-out files, as indices into `paths`.
+
+    Its order is independent of ours: the paths as strings, sorted, then shuffled by
+    Python's generator seeded as `random.seed(seed)` seeds it.
+    """
+    listed = sorted((str(path), index) for index, path in enumerate(paths)
+                    if _recipe_lists(str(path)))
+    if not listed:
+        raise UserError(f"none of the {len(paths)} images is a file the recipe's imutils "
+                        f"lists ({', '.join(RECIPE_EXTENSIONS)}): use another --split")
+    _check_size(len(listed), fraction, "images the recipe lists")
+    order = [index for _, index in listed]
+    random.Random(seed).shuffle(order)
+    train, validation = train_test_split(np.array(order), test_size=fraction, random_state=seed)
+    unlisted = np.setdiff1d(np.arange(len(paths)), order)
+    return np.concatenate([train, unlisted]), validation
+
+
+def _recipe_lists(path):
+    """imutils.paths.list_files' test: the name from its last dot, lower-cased."""
+    name = os.path.basename(path)
+    return name[name.rfind("."):].lower().endswith(RECIPE_EXTENSIONS)
 
 
 def duplicate_groups(hashes):

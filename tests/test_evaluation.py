@@ -82,14 +82,6 @@ def test_split_keeps_duplicates_together():
         assert len({side[i] for i in range(group * 4, group * 4 + 4)}) == 1
 
 
-def test_random_split_is_the_recipes():
-    from sklearn.model_selection import train_test_split
-    targets = np.eye(2, dtype=int)[np.arange(50) % 2]
-    train, validation = splits.split(targets, list(range(50)), 0.2, 42, method="random")
-    expected = train_test_split(np.arange(50), test_size=0.2, random_state=42)
-    assert list(train) == list(expected[0]) and list(validation) == list(expected[1])
-
-
 def test_manifest_parsing(tmp_path):
     images = tmp_path / "images"
     make_dataset(images, per_folder=2, folders=("red_dress", "blue_shirt"))
