@@ -78,7 +78,7 @@ def load_dataset(source, size, workers=None, progress=True, missing=(), cache_di
     origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
     paths = [path for path, _ in entries]
     images, digests, skipped, decoded, stale_cache = _load_with_cache(
-        paths, size, workers, progress, cache_dir, origin, scratch_dir or cache_dir)
+        paths, size, workers, progress, cache_dir, scratch_dir or cache_dir)
     skipped = list(missing) + skipped
     if not digests:
         raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
@@ -104,7 +104,7 @@ def _compact(images, rows):
     return images.truncated(len(rows)) if hasattr(images, "truncated") else images[:len(rows)]
 
 
-def _load_with_cache(paths, size, workers, progress, cache_dir, origin, scratch_dir):
+def _load_with_cache(paths, size, workers, progress, cache_dir, scratch_dir):
     """Every image decoded or taken from the cache into one preallocated array.
 
     Returns (images: row i = paths[i], {path: digest} of the readable ones,
@@ -114,7 +114,9 @@ def _load_with_cache(paths, size, workers, progress, cache_dir, origin, scratch_
     from pyimagesearch import cache as image_cache
 
     keys = {path: image_cache.key_or_none(path) for path in paths}
-    cache = image_cache.ImageCache.open(cache_dir, origin, size) if cache_dir else None
+    # Named by where the images are, not by the folder or manifest that listed them.
+    cache = (image_cache.ImageCache.open(cache_dir, image_cache.common_folder(paths), size)
+             if cache_dir else None)
     hits, known_bad = cache.lookup(keys) if cache else ({}, {})
     images = _allocate((len(paths), size[1], size[0], 3), scratch_dir)
     digests = {}
