@@ -18,7 +18,7 @@ import numpy as np
 from pyimagesearch import cli
 
 
-def parse_args(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add = parser.add_argument
     add("-d", "--dataset", help="folder of label folders (default: dataset), or the image "
@@ -26,14 +26,21 @@ def parse_args(argv=None):
     add("--manifest", help="CSV of image paths and labels (see train.py)")
     add("--path-column", help="manifest column with the image paths (default: guessed)")
     add("--labels-column", help="manifest column with the labels (default: guessed)")
-    add("--split", choices=("stratified", "random"), default="stratified",
+    add("--split", choices=("stratified", "recipe", "random"), default="stratified",
         help="the split to check for leaking duplicates (default: %(default)s)")
-    add("--validation-split", type=float, default=0.2, help="fraction held out (default: 0.2)")
-    add("--seed", type=int, default=42, help="split seed (default: 42)")
+    add("--validation-split", type=cli.number(0, 1, above=True, below=True), default=0.2,
+        help="fraction held out (default: %(default)s)")
+    add("--seed", type=cli.integer(0, 2 ** 32 - 1), default=42,
+        help="split seed (default: %(default)s)")
     add("--report", default=os.path.join("output", "audit.json"),
         help="JSON file to write (default: %(default)s)")
-    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
-    return parser.parse_args(argv)
+    add("--workers", type=cli.integer(minimum=1), default=None,
+        help="image decoding threads (default: cores)")
+    return parser
+
+
+def parse_args(argv=None):
+    return build_parser().parse_args(argv)
 
 
 def run_audit(args):
@@ -47,7 +54,7 @@ def run_audit(args):
     _, targets = data.binarize(dataset.labels)
     train_index, validation_index = splits.split(
         targets, dataset.hashes, args.validation_split, args.seed, args.split,
-        multilabel=args.manifest is not None)
+        multilabel=args.manifest is not None, paths=dataset.paths)
     report = audit.audit_dataset(dataset, train_index, validation_index)
     report["split"] = {"method": args.split, "train": len(train_index),
                        "validation": len(np.asarray(validation_index))}

@@ -25,34 +25,34 @@ DEFAULTS = dict(
 )
 
 
-def parse_args(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.set_defaults(**DEFAULTS)
     add = parser.add_argument
+    count = cli.integer(minimum=1)
     add("-i", "--image", nargs="+", required=True, metavar="PATH",
         help="image files and/or folders (searched recursively)")
     add("-m", "--model", help="trained model (default: %(default)s)")
     add("-l", "--labelbin", help="label binarizer from the same run (default: %(default)s)")
     rule = parser.add_mutually_exclusive_group()
-    rule.add_argument("--threshold", type=float, metavar="P",
+    rule.add_argument("--threshold", type=cli.number(0, 1), metavar="P",
                       help="one threshold for every label instead of the tuned ones")
-    rule.add_argument("--top-k", type=int, metavar="K",
+    rule.add_argument("--top-k", type=count, metavar="K",
                       help="predict the K most probable labels (the recipe: --top-k 2)")
     add("--json", action="store_true", help="print one JSON object per image instead of text")
     add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
-    add("--batch-size", type=int, help="images per prediction batch (default: %(default)s)")
-    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--batch-size", type=count, help="images per prediction batch (default: %(default)s)")
+    add("--workers", type=count, default=None, help="image decoding threads (default: cores)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
              "so only for models from a source you trust")
-    args = parser.parse_args(argv)
-    if args.threshold is not None and not 0 <= args.threshold <= 1:
-        parser.error("--threshold must be between 0 and 1")
-    if args.top_k is not None and args.top_k < 1:
-        parser.error("--top-k must be at least 1")
-    return args
+    return parser
+
+
+def parse_args(argv=None):
+    return build_parser().parse_args(argv)
 
 
 def classify(args):

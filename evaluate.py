@@ -22,7 +22,7 @@ DEFAULTS = dict(
 )
 
 
-def parse_args(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.set_defaults(**DEFAULTS)
     add = parser.add_argument
@@ -33,13 +33,20 @@ def parse_args(argv=None):
     add("-m", "--model", help="trained model (default: %(default)s)")
     add("-l", "--labelbin", help="label binarizer of the same run (default: %(default)s)")
     rule = parser.add_mutually_exclusive_group()
-    rule.add_argument("--threshold", type=float, help="one threshold for every label")
-    rule.add_argument("--top-k", type=int, help="the K most probable labels (recipe: 2)")
+    rule.add_argument("--threshold", type=cli.number(0, 1), help="one threshold for every label")
+    rule.add_argument("--top-k", type=cli.integer(minimum=1),
+                      help="the K most probable labels (recipe: 2)")
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
-    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--workers", type=cli.integer(minimum=1), default=None,
+        help="image decoding threads (default: cores)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
              "so only for models from a source you trust")
+    return parser
+
+
+def parse_args(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not args.dataset and not args.manifest:
         parser.error("give --dataset, --manifest, or both")

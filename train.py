@@ -41,25 +41,32 @@ DEFAULTS = dict(
 )
 
 
-def parse_args(argv=None):
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.set_defaults(**DEFAULTS)
     add = parser.add_argument
+    count, fraction = cli.integer(minimum=1), cli.number(0, 1, above=True, below=True)
     add("-d", "--dataset", help="folder of label folders (default: dataset)")
     add("-o", "--output", help="folder for the outputs not named below (default: %(default)s)")
     add("-m", "--model", help="model file to write (default: OUTPUT/fashion.keras)")
     add("-l", "--labelbin", help="label binarizer file to write (default: OUTPUT/mlb.pickle)")
     add("-p", "--plot", help="training curves PNG to write (default: OUTPUT/plot.png)")
-    add("--epochs", type=int, help="passes over the training images (default: %(default)s)")
-    add("--batch-size", type=int, help="images per step (default: %(default)s)")
-    add("--learning-rate", type=float, help="Adam's initial rate (default: %(default)s)")
-    add("--image-size", type=int, help="model input width and height (default: %(default)s)")
-    add("--validation-split", type=float, help="fraction held out (default: %(default)s)")
-    add("--seed", type=int, help="split, shuffle and initialisation seed (default: %(default)s)")
-    add("--rotation", type=float, help="max rotation, degrees (default: %(default)s)")
-    add("--shift", type=float, help="max shift, fraction of size (default: %(default)s)")
-    add("--shear", type=float, help="max shear, degrees as in Keras 2 (default: %(default)s)")
-    add("--zoom", type=float, help="zoom range around 1 (default: %(default)s)")
+    add("--epochs", type=count, help="passes over the training images (default: %(default)s)")
+    add("--batch-size", type=count, help="images per step (default: %(default)s)")
+    add("--learning-rate", type=cli.number(0, above=True),
+        help="Adam's initial rate (default: %(default)s)")
+    add("--image-size", type=cli.integer(minimum=12),
+        help="model input width and height, at least 12: the network pools it down 12-fold "
+             "(default: %(default)s)")
+    add("--validation-split", type=fraction, help="fraction held out (default: %(default)s)")
+    add("--seed", type=cli.integer(0, 2 ** 32 - 1),
+        help="split, shuffle and initialisation seed (default: %(default)s)")
+    add("--rotation", type=cli.number(0, 180), help="max rotation, degrees (default: %(default)s)")
+    add("--shift", type=cli.number(0, 1), help="max shift, fraction of size (default: %(default)s)")
+    add("--shear", type=cli.number(0, 90, below=True),
+        help="max shear, degrees as in Keras 2 (default: %(default)s)")
+    add("--zoom", type=cli.number(0, 1, below=True),
+        help="zoom range around 1 (default: %(default)s)")
     add("--no-flip", dest="flip", action="store_false", help="no horizontal flips")
     add("--precision", choices=("auto", "float32", "bfloat16", "float16"),
         help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
@@ -69,57 +76,50 @@ def parse_args(argv=None):
     add("--path-column", help="manifest column with the image paths (default: guessed)")
     add("--labels-column", help="manifest column with the labels (default: guessed)")
     add("--val-dataset", help="folder of label folders to validate on, instead of a split")
-    add("--split", choices=("stratified", "random"),
-        help="stratified by label combination, or the recipe's random split (default: %(default)s)")
+    add("--split", choices=("stratified", "recipe", "random"),
+        help="stratified by label combination, the 2018 recipe's exact split, or a plain "
+             "random one (default: %(default)s)")
     add("--keep", choices=("best", "last"), help="which epoch's weights to save (default: %(default)s)")
     add("--monitor", choices=("val_loss", "val_map", "val_exact_match"),
         help="what 'best' means (default: %(default)s)")
-    add("--patience", type=int,
+    add("--patience", type=count,
         help="stop early after this many epochs without improvement in --monitor "
              "(default: run all epochs; the cosine schedule does its best work last)")
     add("--schedule", choices=("cosine", "recipe"),
         help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
              "(default: %(default)s)")
-    add("--bn-momentum", type=float,
+    add("--bn-momentum", type=cli.number(0, 1, below=True),
         help="batch normalisation's moving-average momentum; the recipe's 0.99 lags and "
              "delays good validation scores by several epochs (default: %(default)s)")
     add("--threshold-rule", choices=("f1", "f2", "f0.5", "fixed"),
         help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
              "or fixed 0.5 (default: %(default)s)")
     add("--recipe", action="store_true",
-        help="the 2018 recipe's choices: random split, last epoch, recipe decay, "
+        help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
              "batch normalisation momentum 0.99, 0.5 thresholds")
-    add("--workers", type=int, default=None, help="image decoding threads (default: cores)")
+    add("--workers", type=count, default=None, help="image decoding threads (default: cores)")
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
     add("--no-cache", action="store_true", help="decode every image, read and write no cache")
     add("--resume", action="store_true",
         help="continue the interrupted run whose checkpoint is beside --model, with the "
-             "settings it was started with")
+             "settings it was started with; paths given now are used")
     add("-q", "--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None):
+    args = build_parser().parse_args(argv)
     # How this run was asked for, to tell the user how to resume it (not a setting).
     args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
     if args.recipe:
-        args.split, args.keep, args.schedule, args.threshold_rule = "random", "last", "recipe", "fixed"
+        args.split, args.keep, args.schedule = "recipe", "last", "recipe"
+        args.threshold_rule = "fixed"
         args.bn_momentum = 0.99
     args.model = args.model or os.path.join(args.output, args.model_name)
     args.labelbin = args.labelbin or os.path.join(args.output, args.labelbin_name)
     args.plot = args.plot or os.path.join(args.output, args.plot_name)
-    _check_numbers(parser, args)
     return args
-
-
-def _check_numbers(parser, args):
-    if args.epochs < 1 or args.batch_size < 1 or args.image_size < 12:
-        parser.error("--epochs and --batch-size must be at least 1, --image-size at least 12 "
-                     "(the network pools it down 12-fold)")
-    if args.patience is not None and args.patience < 1:
-        parser.error("--patience must be at least 1")
-    if not 0 <= args.bn_momentum < 1:
-        parser.error("--bn-momentum must be at least 0 and below 1")
-    if not 0 < args.validation_split < 1:
-        parser.error("--validation-split must be between 0 and 1")
 
 
 def train(args):
@@ -231,7 +231,7 @@ def _split(args, dataset, targets, validation_index):
     if validation_index is not None:
         return np.setdiff1d(np.arange(len(targets)), validation_index), validation_index
     return splits.split(targets, dataset.hashes, args.validation_split, args.seed, args.split,
-                        multilabel=args.manifest is not None)
+                        multilabel=args.manifest is not None, paths=dataset.paths)
 
 
 def _fit(args, dataset, targets, split, state, settings):

@@ -1,10 +1,16 @@
-"""What both scripts need at their edges: quiet start-up and one-line errors.
+"""What the scripts need at their edges: checked flags, quiet start-up and one-line errors.
 
-Usage (at the top of a script's main):
-    return cli.run(train, args)
+Usage:
+    parser.add_argument("--epochs", type=cli.integer(minimum=1))
+    parser.add_argument("--threshold", type=cli.number(0, 1))
+    return cli.run(train, args)  # at the end of a script's main
+
+Cheap to import (no TensorFlow), so that --help and flag errors answer at once.
 """
 
+import argparse
 import contextlib
+import math
 import os
 import sys
 
@@ -33,6 +39,57 @@ def run(function, args):
         # The reader went away (`| head`): stop quietly, as command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def integer(minimum=None, maximum=None):
+    """An argparse type: a whole number within [minimum, maximum] (None: unbounded)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        _check_range(value, minimum, maximum, False, False)
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in some messages
+    return parse
+
+
+def number(low=None, high=None, above=False, below=False):
+    """An argparse type: a finite number from `low` to `high`; `above` / `below` exclude
+    the bound itself (a validation fraction of 0 or 1 leaves nothing on one side)."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        _check_range(value, low, high, above, below)
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _check_range(value, low, high, above, below):
+    too_low = low is not None and (value <= low if above else value < low)
+    too_high = high is not None and (value >= high if below else value > high)
+    if not (too_low or too_high):
+        return
+    if low is not None and high is not None and not (above or below):
+        wanted = f"between {_show(low)} and {_show(high)}"
+    else:
+        wanted = " and ".join(
+            ([f"{'above' if above else 'at least'} {_show(low)}"] if low is not None else [])
+            + ([f"{'below' if below else 'at most'} {_show(high)}"] if high is not None else []))
+    raise argparse.ArgumentTypeError(f"must be {wanted}, got {_show(value)}")
+
+
+def _show(value):
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def quiet_tensorflow():
