@@ -64,7 +64,7 @@ def evaluate(args):
     class_names = list(binarizer.classes_)
     dataset, _ = data.load_training_data(
         args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
-        columns=(args.path_column, args.labels_column))
+        columns=(args.path_column, args.labels_column), require_variety=False)
     targets = data.targets_for(dataset.labels, class_names)
     probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
     decide = classifier.make_decider(artifacts.thresholds(description, class_names),

@@ -84,7 +84,6 @@ def load_dataset(source, size, workers=None, progress=True, missing=(), cache_di
         raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
                         "could be read")
     rows = [row for row, path in enumerate(paths) if path in digests]
-    _check_label_folders(origin, [entries[row][1] for row in rows])
     images = _compact(images, rows)
     kept_paths = [paths[row] for row in rows]
     hashes = [digests[path] for path in kept_paths]
@@ -220,9 +219,12 @@ def describe_skipped(skipped, limit=10):
 
 
 def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=True,
-                       columns=(None, None), cache_dir=None, scratch_dir=None):
+                       columns=(None, None), cache_dir=None, scratch_dir=None,
+                       require_variety=True):
     """(dataset, validation indices or None): from folders or a manifest, plus an optional
-    separate validation folder appended after the training images."""
+    separate validation folder appended after the training images, less its exact copies
+    of training images. Training needs two label combinations (`require_variety`);
+    scoring a model on one folder does not."""
     if manifest:
         from pyimagesearch.manifest import read_manifest
 
@@ -232,18 +234,39 @@ def load_training_data(folder, manifest, validation_folder, size, workers=None, 
     else:
         dataset = load_dataset(folder or "dataset", size, workers, progress, cache_dir=cache_dir,
                                scratch_dir=scratch_dir)
+    if require_variety:
+        _check_label_folders(manifest or folder or "dataset", dataset.labels)
     _warn_skipped(dataset)
     if not validation_folder:
         return dataset, None
     validation = load_dataset(validation_folder, size, workers, progress, cache_dir=cache_dir,
                               scratch_dir=scratch_dir)
     _warn_skipped(validation)
+    validation = _without_copies(validation, set(dataset.hashes), validation_folder)
     merged = Dataset(images=_concatenate(dataset.images, validation.images, scratch_dir),
                      labels=dataset.labels + validation.labels,
                      paths=dataset.paths + validation.paths,
                      skipped=dataset.skipped + validation.skipped,
-                     hashes=dataset.hashes + validation.hashes)
+                     hashes=dataset.hashes + validation.hashes,
+                     decoded=dataset.decoded + validation.decoded)
     return merged, np.arange(len(dataset.paths), len(merged.paths))
+
+
+def _without_copies(validation, training_hashes, folder):
+    """`validation` less its images whose bytes equal a training image's: a model is not
+    validated on what it was trained on."""
+    rows = [row for row, digest in enumerate(validation.hashes) if digest not in training_hashes]
+    if not rows:
+        raise UserError(f"every image in {folder} is identical to a training image: "
+                        "nothing is left to validate on")
+    if len(rows) == len(validation.hashes):
+        return validation
+    print(f"note: dropped {len(validation.hashes) - len(rows)} validation image(s) identical "
+          "to training images")
+    return dataclasses.replace(validation, images=_compact(validation.images, rows),
+                               labels=[validation.labels[row] for row in rows],
+                               paths=[validation.paths[row] for row in rows],
+                               hashes=[validation.hashes[row] for row in rows])
 
 
 def _warn_skipped(dataset):

@@ -9,6 +9,7 @@ model scales them itself.
 """
 
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -27,14 +28,41 @@ def is_image_file(path):
 
 
 def list_images(root, skip_root_files=False):
-    """Image files under `root`, sorted, hidden files and folders left out."""
+    """Image files under `root`, sorted, hidden files and folders left out.
+
+    Links to folders are followed (datasets are often assembled from links), each real
+    folder read once, under the first name met; a link back to a folder above it is
+    skipped with a warning rather than followed for ever.
+    """
     found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+    visited = {os.path.realpath(root): root}
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        subfolders[:] = _unvisited(folder, sorted(
+            name for name in subfolders if not name.startswith(".")), visited)
         if skip_root_files and folder == root:
             continue
         found.extend(os.path.join(folder, name) for name in sorted(files) if is_image_file(name))
     return found
+
+
+def _unvisited(folder, names, visited):
+    """The `names` in `folder` whose real folders are not yet in `visited`, a dict of
+    {real folder: the path it was first met under} to which they are added."""
+    here = os.path.realpath(folder)
+    kept = []
+    for name in names:
+        path = os.path.join(folder, name)
+        real = os.path.realpath(path)
+        if real not in visited:
+            visited[real] = path
+            kept.append(name)
+        elif here == real or here.startswith(real.rstrip(os.sep) + os.sep):
+            print(f"warning: skipped folder link {path}: it loops back to {real}",
+                  file=sys.stderr)
+        else:
+            print(f"warning: skipped folder link {path}: the same folder as {visited[real]}, "
+                  "already read", file=sys.stderr)
+    return kept
 
 
 def decode_image(path, at_least=None):

@@ -137,7 +137,8 @@ def test_dataset_errors_are_user_errors(tmp_path):
         data.load_dataset(str(tmp_path / "empty"), (16, 16), progress=False)
     one = make_dataset(tmp_path / "one", per_folder=2, folders=("red_dress",))
     with pytest.raises(UserError, match="only one label folder"):
-        data.load_dataset(one, (16, 16), progress=False)
+        data.load_training_data(one, None, None, (16, 16), progress=False)
+    assert len(data.load_dataset(one, (16, 16), progress=False).paths) == 2  # can be scored
     (tmp_path / "bad" / "red_dress").mkdir(parents=True)
     (tmp_path / "bad" / "red_dress" / "a.jpg").write_bytes(b"x")
     with pytest.raises(UserError, match="could be read"):
