@@ -1,23 +1,53 @@
 """The benchmark the README quotes for accuracy runs end to end (tiny images, one epoch).
 benchmarks/speed.py needs tf_keras, which only its own requirements install."""
 
+import hashlib
 import json
 import os
+import shutil
 import sys
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import ROOT, make_dataset
+from tests.test_splits import held_out_by_the_2018_script
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 import real_photos  # noqa: E402
 
 
-def test_real_photos_scores_both_configurations_on_one_held_out_set(dataset_dir, tmp_path):
+def digest(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+@pytest.mark.slow
+def test_real_photos_scores_both_configurations_on_one_clean_held_out_set(tmp_path):
+    root = make_dataset(tmp_path / "dataset", per_folder=10)
+    # Byte-identical copies under a second folder with the same labels: some pairs straddle
+    # the recipe's split, as 33 held-out photos of ../shared/data/fashion did.
+    shutil.copytree(os.path.join(root, "red_dress"), os.path.join(root, "Red_Dress"))
     output = tmp_path / "results.json"
-    assert real_photos.main(["--dataset", dataset_dir, "--seeds", "42", "--epochs", "1",
+    assert real_photos.main(["--dataset", root, "--seeds", "42", "--epochs", "1",
                              "--image-size", "16", "--json", str(output)]) == 0
-    results = json.loads(output.read_text())["results"]
+    report = json.loads(output.read_text())
+    held_out, dropped = report["held_out"], report["dropped_duplicates"]
+
+    # The recipe's held-out files, less those with a copy on the training side.
+    assert dropped >= 1 and len(report["dropped"]) == dropped
+    assert sorted(held_out + report["dropped"]) == sorted(held_out_by_the_2018_script(root))
+    every_file = [os.path.join(folder, name) for folder, _, names in os.walk(root)
+                  for name in names]
+    elsewhere = {digest(path) for path in every_file if path not in held_out}
+    assert not {digest(path) for path in held_out} & elsewhere
+
+    results = report["results"]
     assert set(results) == {"recipe", "project"}
-    for runs in results.values():
+    for config, runs in results.items():
         assert [run["seed"] for run in runs] == [42]
         assert all(0 <= runs[0][name] <= 1 for name in real_photos.METRICS)
+        assert runs[0]["scored_on"] == held_out, config
+        assert not set(runs[0]["tuned_on"]) & set(held_out + report["dropped"]), config
+    assert results["project"][0]["tuned_on"]  # its epoch and thresholds: its own split
+    assert results["recipe"][0]["tuned_on"] == []  # last epoch, top two: nothing chosen
