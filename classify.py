@@ -58,7 +58,9 @@ def parse_args(argv=None):
 def classify(args):
     from pyimagesearch import artifacts, classifier, display, files
 
-    paths = classifier.expand_inputs(args.image)
+    if args.annotate:  # refused before anything loads: the user's images are never drawn over
+        files.check_apart(args.annotated, args.image, "--annotated")
+    paths = classifier.expand_inputs(args.image, skip=args.annotated)
     if args.annotate:
         files.ensure_writable_folder(args.annotated)
     cli.quiet_tensorflow()

@@ -15,6 +15,7 @@ import os
 import cv2
 import numpy as np
 
+from pyimagesearch import files
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
 from pyimagesearch.evaluation import top_k_decisions
@@ -32,12 +33,13 @@ def make_decider(thresholds=None, threshold=None, top_k=None):
     return lambda probabilities: apply_thresholds(probabilities, thresholds)
 
 
-def expand_inputs(inputs):
-    """Files as given, and every image file under each directory given (recursively)."""
+def expand_inputs(inputs, skip=None):
+    """Files as given, and every image file under each directory given (recursively),
+    except those under the folder `skip` (the drawings of earlier runs are not inputs)."""
     paths = []
     for item in inputs:
         if os.path.isdir(item):
-            paths.extend(image_io.list_images(item))
+            paths.extend(_walk(item, skip))
         elif os.path.lexists(item):  # a broken link is reported with the unreadable images
             paths.append(item)
         else:
@@ -45,6 +47,14 @@ def expand_inputs(inputs):
     if not paths:
         raise UserError(f"no image files in {', '.join(inputs)}")
     return paths
+
+
+def _walk(folder, skip):
+    found = image_io.list_images(folder)
+    skip = skip and os.path.realpath(skip)
+    if not skip or files.is_within(os.path.realpath(folder), skip):
+        return found  # a folder named itself is read, drawings or not
+    return [path for path in found if not files.is_within(os.path.realpath(path), skip)]
 
 
 def classify_files(model, class_names, paths, size, decide, batch_size=64, workers=None):

@@ -105,6 +105,28 @@ def check_outside(path, dataset_folder):
                         "choose an output outside it (outputs never go into the data)")
 
 
+def check_apart(output_folder, inputs, flag):
+    """Refuse an output folder that overlaps the inputs: inside (or equal to) an input
+    folder, or holding an input file or folder. Compared both as written and with links
+    resolved, since writing through either name would replace the user's file."""
+    for item in inputs:
+        for output in _spellings(output_folder):
+            for given in _spellings(item):
+                if (os.path.isdir(item) and is_within(output, given)) or is_within(given, output):
+                    raise UserError(f"{flag} {output_folder} overlaps the input {item}: its files "
+                                    f"could be overwritten; choose a {flag} folder outside the "
+                                    "inputs")
+
+
+def is_within(path, folder):
+    """Whether `path` is `folder` or lies under it (absolute, normalised paths)."""
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _spellings(path):
+    return {os.path.abspath(path), os.path.realpath(path)}
+
+
 def ensure_writable_folder(folder):
     """Create `folder` if needed and prove we can write there, before any long work."""
     try:
