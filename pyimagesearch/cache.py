@@ -12,11 +12,10 @@ any working directory, finds the same file. Each image is kept under its absolut
 its file's key: byte size, modification time, device, inode and status-change time. An
 entry whose file changed, or vanished, is not used, so touching, adding or removing a file
 re-decodes just that file; a copy that keeps size and modification time (`cp -p`,
-`rsync -t`, unzip) still changes the inode or the status-change time, which no program can
+`rsync -t`, unzip) still changes the inode or the status-change time, which utime() cannot
 set back. Unreadable files are remembered too, so they are not retried until they change.
-The file is written
-to a temporary name and renamed: a torn file is impossible, and one that is damaged
-anyway is ignored and rebuilt.
+The file is written to a temporary name and renamed: a torn file is impossible, and one
+that is damaged anyway is ignored and rebuilt.
 """
 
 import hashlib
@@ -28,7 +27,7 @@ import numpy as np
 from pyimagesearch import store
 from pyimagesearch.files import temporary_path
 
-VERSION = 2  # bump when what load_image() returns changes, to drop old caches
+VERSION = 2  # bump when what load_image() returns or the file's layout changes
 
 
 def default_dir():
