@@ -10,6 +10,7 @@ from pyimagesearch import dataset as data
 from pyimagesearch import training
 from pyimagesearch.cache import ImageCache
 from pyimagesearch.store import RowFile
+from tests.conftest import make_dataset
 
 
 def test_row_file_reads_what_was_written(tmp_path):
@@ -53,15 +54,17 @@ def test_large_dataset_loads_into_a_file_with_the_same_images(dataset_dir, tmp_p
 
 def test_a_validation_folder_joins_the_file_without_reading_it_whole(dataset_dir, tmp_path,
                                                                       no_memory, monkeypatch):
+    validation = make_dataset(tmp_path / "val", per_folder=2, seed=9)
     merged, validation_index = data.load_training_data(
-        dataset_dir, None, dataset_dir, (16, 16), progress=False, scratch_dir=tmp_path)
-    assert isinstance(merged.images, RowFile) and len(merged.images) == 2 * len(validation_index)
+        dataset_dir, None, validation, (16, 16), progress=False, scratch_dir=tmp_path)
+    assert isinstance(merged.images, RowFile)
+    assert len(merged.images) == 40 + len(validation_index) == 48
     monkeypatch.setattr(data, "IN_MEMORY_LIMIT", 1 << 30)
-    in_memory, _ = data.load_training_data(dataset_dir, None, dataset_dir, (16, 16),
+    in_memory, _ = data.load_training_data(dataset_dir, None, validation, (16, 16),
                                            progress=False)
     np.testing.assert_array_equal(np.asarray(merged.images), in_memory.images)
     np.testing.assert_array_equal(in_memory.images[validation_index],
-                                  in_memory.images[:len(validation_index)])
+                                  data.load_dataset(validation, (16, 16), progress=False).images)
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
