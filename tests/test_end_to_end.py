@@ -4,12 +4,13 @@ import json
 import os
 import shutil
 
+import keras
 import numpy as np
 import pytest
 
 import classify
 import train
-from pyimagesearch import artifacts, classifier
+from pyimagesearch import artifacts, augment, cache, classifier, training
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -69,22 +70,43 @@ def test_classify_batch_as_json_with_a_bad_file(trained, tmp_path, capsys):
     assert lines[-1]["path"] == str(bad) and "bad.jpg" in lines[-1]["error"]
 
 
-def test_training_and_classification_see_the_same_pixels(trained):
-    """Classifying a file gives the prediction of the array training fed the model."""
-    model, binarizer, _ = artifacts.load_artifacts(trained["model"], trained["labelbin"])
-    size = artifacts.input_size(model)
-    dataset = data.load_dataset(trained["dataset"], size, progress=False)
-    paths = dataset.paths[::7]
-    training_arrays = dataset.images[::7]
-    from pyimagesearch import images as image_io
-    for path, array in zip(paths, training_arrays):
-        np.testing.assert_array_equal(image_io.load_image(path, size), array)
-    results = classifier.classify_files(model, list(binarizer.classes_), paths, size,
-                                        classifier.make_decider(top_k=2))
-    expected = model.predict(training_arrays, verbose=0)
-    got = np.array([[result["probabilities"][name] for name in binarizer.classes_]
-                    for result in results])
-    np.testing.assert_allclose(got, expected, atol=1e-5)
+@pytest.mark.parametrize("cached", [True, False], ids=["from-cache", "decoded"])
+def test_training_and_classification_see_the_same_pixels(trained, monkeypatch, cached):
+    """The batches the training pipeline feeds the model (augmentation off) hold, byte for
+    byte, the uint8 pixels classify.py feeds it for the same files."""
+    size = (IMAGE_SIZE, IMAGE_SIZE)
+    # As train.py loads: the `trained` fixture's run left these files in the default cache.
+    dataset, _ = data.load_training_data(trained["dataset"], None, None, size, progress=False,
+                                         cache_dir=cache.default_dir() if cached else None)
+    assert dataset.decoded == (0 if cached else len(dataset.paths))
+    rows = np.arange(0, len(dataset.paths), 5)
+    paths = [dataset.paths[row] for row in rows]
+    fed = []
+    predict_on_batch = keras.Model.predict_on_batch
+
+    def recording(model, batch):
+        fed.append(np.array(batch))
+        return predict_on_batch(model, batch)
+
+    monkeypatch.setattr(keras.Model, "predict_on_batch", recording)
+    assert classify.main(["--model", trained["model"], "--labelbin", trained["labelbin"],
+                          "--image", *paths, "--json", "--no-annotate"]) == 0
+    classified = np.concatenate(fed)
+    assert classified.dtype == np.uint8 and classified.shape == (len(rows), *size, 3)
+    by_row = dict(zip(rows, classified))
+    # Targets that are row numbers tell which image each place in a shuffled batch holds.
+    row_numbers = np.arange(len(dataset.paths))[:, None]
+    for augmentation in (None, augment.Augmentation(0, 0, 0, 0, flip=False)):
+        batches = training.make_batches(dataset.images, row_numbers, 4, augmentation, 7, rows)
+        seen = {}
+        for images, targets in batches:
+            for image, row in zip(images.numpy(), targets.numpy()[:, 0].astype(int)):
+                seen[row] = image
+        assert sorted(seen) == list(rows)
+        for row in rows:
+            if augmentation is None:  # validation and evaluation: the uint8 itself
+                assert seen[row].dtype == np.uint8
+            np.testing.assert_array_equal(seen[row], by_row[row], err_msg=dataset.paths[row])
 
 
 def test_batch_classification_equals_one_by_one(trained):
@@ -103,7 +125,6 @@ def test_batch_classification_equals_one_by_one(trained):
 
 
 def test_save_load_gives_identical_predictions(tmp_path, dataset_dir):
-    from pyimagesearch import training
     model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), classes=4)
     binarizer, _ = data.binarize([["red", "dress"], ["blue", "shirt"]])
     paths = (str(tmp_path / "m.model"), str(tmp_path / "labels.pickle"))

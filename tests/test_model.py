@@ -1,5 +1,7 @@
 """The network: output shapes and activations."""
 
+import io
+
 import keras
 import numpy as np
 import pytest
@@ -46,12 +48,17 @@ def test_channels_first_builds_with_channel_axis_first():
 
 
 def test_wrapped_model_takes_uint8_and_scales_it():
-    model = training.build_model((32, 32), classes=3)
-    images = np.random.default_rng(1).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    model = training.build_model((16, 16), classes=3)
+    values = np.arange(256, dtype=np.uint8)  # every uint8 value, 255 included
+    images = np.resize(values, (1, 16, 16, 3))
     output = model.predict(images, verbose=0)
-    assert output.shape == (2, 3) and np.isfinite(output).all()
-    scaled = model.get_layer("rescale")(images.astype("float32"))
-    assert float(keras.ops.max(scaled)) <= 1.0
+    assert output.shape == (1, 3) and np.isfinite(output).all()
+    # What the network behind the wrapper receives, fed the same uint8 batch.
+    rescaled = keras.Model(model.inputs, model.get_layer("rescale").output)
+    scaled = rescaled.predict(images, verbose=0)
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, images / 255.0, rtol=1e-6, atol=0)
+    assert scaled.max() == 1.0 and scaled.min() == 0.0  # 255 -> exactly 1, 0 -> 0
 
 
 def test_exact_match_needs_every_label_right():
@@ -79,9 +86,28 @@ def test_mixed_precision_keeps_float32_probabilities(precision):
     assert ((output >= 0) & (output <= 1)).all()
 
 
-def test_auto_precision_is_a_known_policy():
-    assert training.choose_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+@pytest.mark.parametrize("gpus, cpu_flags, policy", [
+    (["GPU:0"], "fpu sse avx512_bf16", "mixed_float16"),  # a GPU wins over CPU flags
+    ([], "fpu sse avx512f avx512_bf16 avx512_vnni", "mixed_bfloat16"),
+    ([], "fpu sse amx_bf16 amx_tile", "mixed_bfloat16"),
+    ([], "fpu sse avx2 avx512f", "float32"),  # AVX-512 without its bfloat16 extension
+    ([], None, "float32"),  # no /proc/cpuinfo to read
+])
+def test_auto_precision_follows_the_hardware(monkeypatch, gpus, cpu_flags, policy):
+    def cpuinfo(path, *args, **kwargs):
+        assert path == "/proc/cpuinfo"
+        if cpu_flags is None:
+            raise FileNotFoundError(path)
+        return io.StringIO(f"processor\t: 0\nflags\t\t: {cpu_flags}\n")
+
+    monkeypatch.setattr(training, "open", cpuinfo, raising=False)  # shadows the builtin there
+    monkeypatch.setattr(training.tf.config, "list_physical_devices",
+                        lambda kind=None: list(gpus) if kind == "GPU" else [])
+    assert training.choose_precision("auto") == policy
+    # A precision asked for by name is taken whatever the hardware.
     assert training.choose_precision("float32") == "float32"
+    assert training.choose_precision("bfloat16") == "mixed_bfloat16"
+    assert training.choose_precision("float16") == "mixed_float16"
 
 
 def test_seeded_augmentation_is_repeatable_and_varies_with_the_seed():
@@ -95,15 +121,18 @@ def test_seeded_augmentation_is_repeatable_and_varies_with_the_seed():
     assert np.array_equal(still(images, seed=np.array([5, 6])).numpy(), images)
 
 
-def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir):
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir, precision):
     import train
     from pyimagesearch import artifacts
     weights = []
     for run in ("a", "b"):
         assert train.main(["--dataset", dataset_dir, "--output", str(tmp_path / run),
                            "--epochs", "2", "--image-size", "16", "--quiet", "--seed", "3",
-                           "--no-cache"]) == 0
-        weights.append(artifacts.load_model(str(tmp_path / run / "fashion.keras")).get_weights())
+                           "--no-cache", "--precision", precision]) == 0
+        model = artifacts.load_model(str(tmp_path / run / "fashion.keras"))
+        assert model.get_layer("smallervggnet").layers[1].compute_dtype == precision
+        weights.append(model.get_weights())
     assert all(np.array_equal(a, b) for a, b in zip(*weights))
 
 
