@@ -17,12 +17,6 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="test-cache-")
 import train  # noqa: E402
 
 
-
-def pytest_configure(config):
-    # Keras 3.15 converts tensors with np.array(x, copy=False) under NumPy 2: harmless noise.
-    config.addinivalue_line("filterwarnings", "ignore:__array__ implementation:DeprecationWarning")
-
-
 COLOURS = {"red": (200, 30, 30), "blue": (30, 40, 200)}  # RGB
 IMAGE_SIZE = 32  # pixels: tiny, so a training epoch takes a second
 

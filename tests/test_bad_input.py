@@ -34,6 +34,7 @@ def train_args(dataset, output):
             "--image-size", "16", "--quiet"]
 
 
+@pytest.mark.slow
 def test_missing_dataset_folder(tmp_path):
     result = run_script("train.py", *train_args(tmp_path / "nowhere", tmp_path / "out"))
     assert_clean_failure(result, "not found", "nowhere")
@@ -68,12 +69,14 @@ def test_output_folder_not_writable(tmp_path, dataset_dir, capsys):
     assert "cannot write to output folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_missing_image_is_a_clean_error(trained, tmp_path):
     result = run_script("classify.py", "--model", trained["model"], "--labelbin",
                         trained["labelbin"], "--image", str(tmp_path / "nope.jpg"))
     assert_clean_failure(result, "image not found", "nope.jpg")
 
 
+@pytest.mark.slow
 def test_unreadable_image_is_reported_and_counted(trained, tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_text("this is text")

@@ -20,6 +20,9 @@ from PIL import Image
 
 from tests.conftest import ROOT
 
+# Each test runs train.py or classify.py as a separate process.
+pytestmark = pytest.mark.slow
+
 USED, SKIPPED, IGNORED = "used", "skipped", "ignored"
 AS_ROOT = os.geteuid() == 0  # root reads files whatever their permissions
 
@@ -175,10 +178,6 @@ def trained_on_corpus(corpus, tmp_path_factory):
     with open(os.path.join(output, "fashion.keras.audit.json"), encoding="utf-8") as handle:
         audit = json.load(handle)
     return output, audit, stdout
-
-
-def test_corpus_is_big_enough():
-    assert len(FILE_CASES) + len(FOLDER_CASES) + 2 >= 30
 
 
 def test_training_skips_and_names_exactly_the_unreadable_files(trained_on_corpus, corpus):

@@ -63,6 +63,7 @@ def assert_finished(output, epochs):
     assert not os.path.exists(os.path.join(output, "fashion.keras.checkpoint"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, signal_number):
     dataset = shutil.copytree(dataset_dir, tmp_path / "dataset")
@@ -96,6 +97,7 @@ def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, si
     assert_finished(output, EPOCHS)
 
 
+@pytest.mark.slow
 def test_damaged_checkpoint_is_a_clear_error(dataset_dir, tmp_path):
     folder = tmp_path / "out" / "fashion.keras.checkpoint"
     folder.mkdir(parents=True)
@@ -105,6 +107,7 @@ def test_damaged_checkpoint_is_a_clear_error(dataset_dir, tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith("error: the checkpoint in")
 
 
+@pytest.mark.slow
 def test_resume_after_a_finished_run_changes_nothing(dataset_dir, tmp_path):
     """A run killed after saving everything has no checkpoint left; --resume must say it is
     finished rather than train again over the saved model."""
@@ -153,6 +156,7 @@ def wait_alive(process, seconds):
     return process.poll() is None
 
 
+@pytest.mark.slow
 def test_sigkill_at_ten_random_moments_then_resume(dataset_dir, tmp_path):
     """Kill -9 ten running processes at random moments, from start-up to the last write.
     After each kill, every file on disk loads, and the next run resumes from what the kill
