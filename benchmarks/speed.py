@@ -7,16 +7,21 @@ Usage (tf_keras is needed for the 2018 side only: pip install -r benchmarks/requ
     python benchmarks/speed.py --only train --bn-momentum 0.99  # the project at Keras's momentum
 
 Every measurement runs in its own process, so that peak resident memory (ru_maxrss) is
-that measurement's alone. Both pipelines see the same files in the same order; the
-held-out images are the recipe's random 20% (train_test_split, random_state=42) of the
-listed files. Prints a table of figures and ratios, and writes them as JSON.
+that measurement's alone. Both pipelines see the same files in the same order. The held-out
+images are the 2018 script's own 20% (`splits.split(method="recipe")`: the files imutils
+lists, sorted, shuffled with random.seed(42), train_test_split with random_state=42); both
+pipelines train on exactly the other files. Held-out images with a byte-identical file
+(same SHA-256) on the training side would be scored on what was trained on, so they are
+dropped: neither trained on nor scored; how many is printed and recorded. Prints a table of
+figures and ratios, and writes them as JSON.
 
 1. load: cold on --dataset and on large JPEGs made from it (2000x1500, --large files),
    then warm (the project's cache; the recipe has none).
-2. train: same 80% of images, same model, batch 32 and augmentation strengths; images/s
+2. train: the same training side, same model, batch 32 and augmentation strengths; images/s
    of training steps (epochs after the first), wall time from process start to 0.90
-   exact match (all labels right at p >= 0.5) on the held-out images, peak memory.
-3. classify: one image, process start to answer; --classify images in one call, against
+   exact match (all labels right at p >= 0.5) on the held-out images scored, peak memory.
+3. classify: one image, process start to answer; --classify images in one call (held-out
+   images as inputs; nothing is scored), against
    as many calls of the recipe's classify script (timed on --recipe-calls, multiplied).
 4. scale: --scale generated images (crops of the dataset's photos), one epoch.
 """
@@ -34,6 +39,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+from pyimagesearch import files  # noqa: E402
+
 PARTS = ("load", "train", "classify", "scale")
 TARGETS = {  # figure: (minimum project advantage, "higher" or "lower" is better)
     "cold load, large JPEGs (s)": 2, "warm load (s)": 20, "training throughput (img/s)": 2,
@@ -73,8 +81,13 @@ def main(argv=None):
         from recipe_2018 import list_paths
 
         paths = list_paths(args.dataset)
-        held_out = recipe_held_out(paths)
-        common = {"paths": paths, "held_out": held_out, "work": work, "epochs": args.epochs,
+        training, scored, dropped = held_out_split(paths)
+        results["held_out"] = describe_split(training, scored, dropped)
+        print(f"{len(paths)} images: the recipe holds out {len(scored) + len(dropped)}, "
+              f"{len(dropped)} dropped for an identical file on the training side, "
+              f"{len(scored)} scored; {len(training)} on the training side", flush=True)
+        common = {"paths": paths, "training": training, "scored": scored,
+                  "held_out": sorted(scored + dropped), "work": work, "epochs": args.epochs,
                   "project_epochs": args.project_epochs or args.epochs, "target": args.target,
                   "bn_momentum": args.bn_momentum}
         for part in args.only:
@@ -87,8 +100,8 @@ def main(argv=None):
     print(table)
     results["table"] = table
     os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
-    with open(args.json, "w", encoding="utf-8") as handle:
-        json.dump(results, handle, indent=1)
+    with files.atomic_write(args.json) as handle:
+        handle.write(json.dumps(results, indent=1).encode("utf-8"))
     print(f"wrote {args.json}")
     return 0
 
@@ -100,10 +113,29 @@ def machine():
             "python": platform.python_version()}
 
 
-def recipe_held_out(paths):
-    from sklearn.model_selection import train_test_split
+def held_out_split(paths):
+    """(training side, held-out paths scored, held-out paths dropped), each sorted: the 2018
+    script's held-out files, less those byte-identical to a file on the training side."""
+    import numpy as np
 
-    return sorted(train_test_split(paths, test_size=0.2, random_state=42)[1])
+    from pyimagesearch import dataset as data
+    from pyimagesearch import splits
+
+    # The recipe split reads only the paths; the targets merely count them.
+    train_index, held_index = splits.split(np.zeros(len(paths)), None, 0.2, 42,
+                                           method="recipe", paths=paths)
+    training = sorted(paths[index] for index in train_index)
+    trained_hashes = {data.file_digest(path) for path in training}
+    held_out = sorted(paths[index] for index in held_index)
+    copied = {path for path in held_out if data.file_digest(path) in trained_hashes}
+    return training, [p for p in held_out if p not in copied], sorted(copied)
+
+
+def describe_split(training, scored, dropped):
+    """What the JSON records of the split: counts, and the files scored and dropped."""
+    return {"training_side": len(training), "held_out": len(scored) + len(dropped),
+            "dropped_duplicates": len(dropped), "scored": len(scored),
+            "scored_files": scored, "dropped_files": dropped}
 
 
 def run_child(kind, spec):
@@ -265,6 +297,11 @@ def summarise(results):
         lines.append(f"{name:<34}{fmt(old):>10}{fmt(new):>10}"
                      f"{(f'{advantage:.1f}x' if advantage else '-'):>11}"
                      f"{(f'{target}x' if target else ''):>8}  {met}")
+    if "held_out" in results:
+        split = results["held_out"]
+        lines.append(f"held out: the recipe's {split['held_out']}, {split['dropped_duplicates']} "
+                     f"dropped for an identical file on the training side, {split['scored']} "
+                     f"scored; {split['training_side']} trained on")
     if "scale" in results:
         s = results["scale"]
         lines.append(f"scale: {s['images']} images, one epoch in {s['epoch_seconds']:.0f} s, "
@@ -329,19 +366,20 @@ def child_train_recipe(spec):
 
     import recipe_2018
 
-    images, labels, kept, skipped = recipe_2018.load(spec["paths"])
+    images, labels, kept, skipped = recipe_2018.load(spec["training"] + spec["scored"])
     binarizer = MultiLabelBinarizer()
     targets = binarizer.fit_transform(labels)
-    held = np.isin(kept, spec["held_out"])
+    train, held = np.isin(kept, spec["training"]), np.isin(kept, spec["scored"])
     model = recipe_2018.build(96, 96, 3, len(binarizer.classes_))
-    flow = recipe_2018.compile_and_flow(model, images[~held], targets[~held], spec["epochs"])
+    flow = recipe_2018.compile_and_flow(model, images[train], targets[train], spec["epochs"])
     progress = make_progress(tf_keras.callbacks.Callback, images[held], targets[held], spec)
-    model.fit(flow, steps_per_epoch=int((~held).sum()) // 32, epochs=spec["epochs"],
+    model.fit(flow, steps_per_epoch=int(train.sum()) // 32, epochs=spec["epochs"],
               callbacks=[progress], verbose=0)
     model.save(os.path.join(spec["work"], "recipe.h5"))
     with open(os.path.join(spec["work"], "recipe.pickle"), "wb") as handle:
         pickle.dump(binarizer, handle)
-    return {**progress.summary(), "train_images": int((~held).sum()), "skipped": skipped}
+    return {**progress.summary(), "train_images": int(train.sum()),
+            "scored_images": int(held.sum()), "skipped": skipped}
 
 
 def child_train_project(spec):
@@ -351,10 +389,10 @@ def child_train_project(spec):
     from pyimagesearch import artifacts, augment, training
     from pyimagesearch import dataset as data
 
-    dataset, _ = project_load(spec, spec["paths"])
+    dataset, _ = project_load(spec, spec["training"] + spec["scored"])
     binarizer, targets = data.binarize(dataset.labels)
-    held = np.isin(dataset.paths, spec["held_out"])
-    train_index, held_index = np.flatnonzero(~held), np.flatnonzero(held)
+    train_index = np.flatnonzero(np.isin(dataset.paths, spec["training"]))
+    held_index = np.flatnonzero(np.isin(dataset.paths, spec["scored"]))
     epochs = spec.get("project_epochs") or spec["epochs"]
     keras.utils.set_random_seed(42)
     model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision(),
@@ -370,7 +408,8 @@ def child_train_project(spec):
     artifacts.save_artifacts(model, binarizer, os.path.join(spec["work"], "project.keras"),
                              os.path.join(spec["work"], "project.pickle"), {})
     return {**progress.summary(), "train_images": len(train_index),
-            "skipped": len(dataset.skipped), "precision": training.choose_precision()}
+            "scored_images": len(held_index), "skipped": len(dataset.skipped),
+            "precision": training.choose_precision()}
 
 
 def make_progress(base, held_images, held_targets, spec):

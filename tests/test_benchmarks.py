@@ -51,3 +51,21 @@ def test_real_photos_scores_both_configurations_on_one_clean_held_out_set(tmp_pa
         assert not set(runs[0]["tuned_on"]) & set(held_out + report["dropped"]), config
     assert results["project"][0]["tuned_on"]  # its epoch and thresholds: its own split
     assert results["recipe"][0]["tuned_on"] == []  # last epoch, top two: nothing chosen
+
+
+def test_speed_scores_the_recipes_held_out_files_less_copies_of_training_files(tmp_path):
+    import recipe_2018
+    import speed
+
+    root = make_dataset(tmp_path / "dataset", per_folder=10)
+    # Byte-identical copies under a second folder with the same labels: some pairs straddle
+    # the recipe's split, as 33 held-out photos of ../shared/data/fashion did.
+    shutil.copytree(os.path.join(root, "red_dress"), os.path.join(root, "Red_Dress"))
+    listed = recipe_2018.list_paths(root)
+    training, scored, dropped = speed.held_out_split(listed)
+
+    assert dropped and sorted(scored + dropped) == sorted(held_out_by_the_2018_script(root))
+    assert sorted(training) == sorted(set(listed) - set(scored) - set(dropped))
+    trained = {digest(path) for path in training}
+    assert not {digest(path) for path in scored} & trained
+    assert all(digest(path) in trained for path in dropped)
