@@ -124,7 +124,15 @@ def parse_args(argv=None):
 
 def train(args):
     # Imported here, not at the top, so that --help and argument errors answer at once.
-    from pyimagesearch import audit, checkpoint, files
+    from pyimagesearch import files
+
+    _check_outputs(args)
+    with files.lock_for(args.model):  # a second run into the same files is refused at once
+        return _run(args)
+
+
+def _run(args):
+    from pyimagesearch import audit, checkpoint
     from pyimagesearch import dataset as data
 
     state = _resume_state(args, checkpoint.folder_for(args.model))
@@ -135,17 +143,7 @@ def train(args):
             return 0
         print(f"note: no checkpoint in {checkpoint.folder_for(args.model)}; "
               "starting from the first epoch")
-    settings = _settings(args)
-    cache_dir = _cache_dir(args)
-    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
-    # Label folders are the user's data; a manifest's folder may hold anything, so only
-    # folders named as datasets are protected.
-    data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
-    for folder in filter(None, data_folders):
-        for path in outputs + ([cache_dir] if cache_dir else []):
-            files.check_outside(path, folder)
-    for path in outputs:
-        files.ensure_writable_folder(os.path.dirname(path))
+    cache_dir = _check_outputs(args)  # again: a resumed run may read its recorded data
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
         args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
@@ -162,6 +160,7 @@ def train(args):
     cli.quiet_tensorflow()
     from pyimagesearch import artifacts, evaluation, plot
 
+    settings = _settings(args)
     model, history, best_epoch = _fit(args, dataset, targets, (train_index, validation_index),
                                       state, settings)
     report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
@@ -179,8 +178,40 @@ def train(args):
     return 0
 
 
-# Settings that may differ when resuming; every other one is the interrupted run's.
-RESUME_MAY_CHANGE = ("resume", "quiet", "workers", "cache_dir", "no_cache")
+def _check_outputs(args):
+    """Refuse outputs inside the data, and folders that cannot be written, before any long
+    work; returns the cache folder (None without a cache)."""
+    from pyimagesearch import checkpoint, files
+
+    cache_dir = _cache_dir(args)
+    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
+    # Label folders are the user's data; a manifest's folder may hold anything, so only
+    # folders named as datasets are protected.
+    data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
+    for folder in filter(None, data_folders):
+        for path in outputs + ([cache_dir] if cache_dir else []):
+            files.check_outside(path, folder)
+    for path in outputs:
+        files.ensure_writable_folder(os.path.dirname(path))
+    return cache_dir
+
+
+# Not choices of a run: where its files are, how it reports, what the machine offers. They
+# may differ when resuming, and a finished run is the same run whatever they are.
+NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
+               "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
+               "requested_precision")
+DATA_PATHS = ("dataset", "manifest", "val_dataset")
+
+
+def _choices(settings):
+    """The settings that make a run what it is (from `vars(args)` or recorded settings):
+    those --resume restores and compares."""
+    choices = {key: value for key, value in settings.items()
+               if key not in NOT_CHOICES and not key.endswith("_name")}
+    # Recorded settings hold the precision that ran; the choice is the one asked for.
+    choices["precision"] = settings.get("requested_precision", settings.get("precision"))
+    return choices
 
 
 def _resume_state(args, folder):
@@ -192,11 +223,20 @@ def _resume_state(args, folder):
         print(f"note: starting afresh; the checkpoint of an interrupted run in {folder} will "
               "be replaced (stop now and add --resume to continue that run instead)")
     if state:
-        for key, value in state["settings"].items():
-            if key not in RESUME_MAY_CHANGE:
-                setattr(args, key, value)
+        _restore_settings(args, state["settings"])
         print(f"resuming from {folder}: {state['epoch']} of {args.epochs} epochs done")
     return state
+
+
+def _restore_settings(args, saved):
+    """The interrupted run's choices into `args`. Paths given now win; data not named now
+    is read where the run recorded it (absolute, so from any folder)."""
+    for key, value in _choices(saved).items():
+        setattr(args, key, value)
+    if args.dataset is None and args.manifest is None:  # a manifest given brings its root
+        args.dataset = saved.get("dataset")
+    args.manifest = args.manifest or saved.get("manifest")
+    args.val_dataset = args.val_dataset or saved.get("val_dataset")
 
 
 def _finished(args):
@@ -207,11 +247,9 @@ def _finished(args):
     if not (os.path.isfile(args.model) and os.path.isfile(args.labelbin)):
         return False
     saved = artifacts.load_description(args.model).get("settings") or {}
-    return _comparable(saved) == _comparable(_settings(args))
-
-
-def _comparable(settings):
-    return {key: value for key, value in settings.items() if key not in RESUME_MAY_CHANGE}
+    named = {key: os.path.abspath(getattr(args, key)) for key in DATA_PATHS if getattr(args, key)}
+    return _choices(saved) == _choices(vars(args)) and all(
+        saved.get(key) == path for key, path in named.items())
 
 
 def _cache_dir(args):
@@ -307,9 +345,34 @@ def _evaluate(args, model, dataset, targets, validation_index, binarizer):
 
 
 def _settings(args):
-    """The resolved settings, so that a run can be repeated."""
-    return {key: value for key, value in vars(args).items()
-            if not key.endswith("_name") and key != "command_line"}
+    """What ran, so that the run can be repeated: its choices, the arithmetic "auto" chose,
+    the data's absolute paths and the library versions; not where the outputs went (a
+    moved output folder holds the same run)."""
+    from pyimagesearch import training
+
+    settings = _choices(vars(args))
+    settings["requested_precision"] = args.precision
+    settings["precision"] = training.choose_precision(args.precision).removeprefix("mixed_")
+    image_root = args.dataset or (os.path.dirname(os.path.abspath(args.manifest))
+                                  if args.manifest else "dataset")
+    settings.update(dataset=os.path.abspath(image_root), versions=_versions(), **{
+        key: getattr(args, key) and os.path.abspath(getattr(args, key))
+        for key in ("manifest", "val_dataset")})
+    return settings
+
+
+def _versions():
+    import platform
+
+    import cv2
+    import keras
+    import numpy
+    import sklearn
+    import tensorflow
+
+    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
+            "keras": keras.__version__, "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__, "opencv": cv2.__version__}
 
 
 def main(argv=None):

@@ -1,8 +1,10 @@
-"""Writing files so that a crash never leaves a half-written one.
+"""Writing files so that a crash never leaves a half-written one, and one writer at a time.
 
 Usage:
     with atomic_write("output/plot.png") as handle:
         handle.write(data)
+    with lock_for("output/fashion.keras"):  # a second run on this model is refused
+        train()
 
 Data goes to a temporary file in the destination folder and is renamed into
 place only when complete: the old file or the new one, never half of either.
@@ -12,8 +14,10 @@ of the same file removes those left by processes that are gone.
 """
 
 import contextlib
+import fcntl
 import os
 import re
+import sys
 import tempfile
 import time
 
@@ -92,6 +96,71 @@ def writer_alive(pid):
     except OSError:
         return True  # exists, owned by someone else
     return True
+
+
+@contextlib.contextmanager
+def lock_for(path):
+    """Hold an exclusive lock on `path` (the file `<path>.lock`, holding our pid) while the
+    block runs; refuse at once, naming the holder's pid, if another process holds it.
+
+    The lock is flock(2)'s: the OS drops it when its process dies, even by kill -9, so a
+    lock file left behind is no obstacle. The file is removed at the end, while still
+    locked; a process that opened it just before then notices and starts over.
+    """
+    lock_path = f"{path}.lock"
+    descriptor = _acquire(lock_path, path)
+    try:
+        yield
+    finally:
+        if descriptor is not None:
+            with contextlib.suppress(OSError):
+                os.remove(lock_path)
+            os.close(descriptor)
+
+
+def _acquire(lock_path, path):
+    """An open descriptor of the locked `lock_path` with our pid written in it."""
+    while True:
+        try:
+            descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise UserError(f"cannot create {lock_path}: {error.strerror}") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(descriptor)
+            os.close(descriptor)
+            raise UserError(f"another run (pid {holder}) is writing {path}; wait for it to "
+                            "end, or choose another --output or --model") from None
+        except OSError as error:  # a file system without locks: go on unguarded
+            os.close(descriptor)
+            print(f"note: cannot lock {lock_path} ({error.strerror}); a second run into "
+                  "the same files would not be stopped", file=sys.stderr)
+            return None
+        if _still_named(descriptor, lock_path):
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+            return descriptor
+        os.close(descriptor)  # its holder removed it after we opened it: open the new one
+
+
+def _still_named(descriptor, lock_path):
+    try:
+        named = os.stat(lock_path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
+def _read_pid(descriptor, attempts=20):
+    """The holder's pid; it writes it just after locking, so wait a moment for it."""
+    for _ in range(attempts):
+        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "unknown"
 
 
 def check_outside(path, dataset_folder):
