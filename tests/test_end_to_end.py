@@ -177,6 +177,7 @@ def test_training_set_smaller_than_a_batch_still_trains(tmp_path):
                        "--image-size", "16", "--quiet"]) == 0
 
 
+@pytest.mark.slow  # three trainings: about 30 s
 def test_rerun_on_an_unchanged_dataset_decodes_nothing(tmp_path, dataset_dir, capsys):
     args = ["--dataset", dataset_dir, "--output", str(tmp_path / "out"), "--epochs", "1",
             "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache")]

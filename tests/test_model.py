@@ -121,6 +121,7 @@ def test_seeded_augmentation_is_repeatable_and_varies_with_the_seed():
     assert np.array_equal(still(images, seed=np.array([5, 6])).numpy(), images)
 
 
+@pytest.mark.slow  # two trainings per precision, about 20 s each
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir, precision):
     import train
