@@ -56,7 +56,7 @@ def parse_args(argv=None):
 
 
 def classify(args):
-    from pyimagesearch import artifacts, classifier, display, files
+    from pyimagesearch import artifacts, classifier, decisions, display, files
 
     if args.annotate:  # refused before anything loads: the user's images are never drawn over
         files.check_apart(args.annotated, args.image, "--annotated")
@@ -67,8 +67,8 @@ def classify(args):
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
-    decide = classifier.make_decider(artifacts.thresholds(description, class_names),
-                                     args.threshold, args.top_k)
+    decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
+                                    args.threshold, args.top_k)
     results = classifier.classify_files(model, class_names, paths, artifacts.input_size(model),
                                         decide, args.batch_size, args.workers)
     taken = set()
@@ -76,7 +76,7 @@ def classify(args):
         print(json.dumps(result) if args.json else classifier.format_result(result), flush=True)
         if "error" in result or not (args.annotate or args.show):
             continue
-        image = classifier.annotate(result)
+        image = display.annotate(result)
         if args.annotate:
             result["annotated"] = display.save_annotated(
                 image, result["path"], args.annotated, taken)

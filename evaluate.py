@@ -57,7 +57,7 @@ def evaluate(args):
     from pyimagesearch import dataset as data
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, classifier, evaluation, training
+    from pyimagesearch import artifacts, decisions, evaluation, training
 
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
@@ -67,12 +67,10 @@ def evaluate(args):
         columns=(args.path_column, args.labels_column), require_variety=False)
     targets = data.targets_for(dataset.labels, class_names)
     probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
-    decide = classifier.make_decider(artifacts.thresholds(description, class_names),
-                                     args.threshold, args.top_k)
-    rule = (f"top {args.top_k}" if args.top_k else f"threshold {args.threshold}"
-            if args.threshold is not None else "the thresholds saved with the model")
+    decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
+                                    args.threshold, args.top_k)
     report = evaluation.evaluate(targets, probabilities, decide(probabilities), class_names,
-                                 dataset.paths, rule=rule)
+                                 dataset.paths, rule=decisions.describe(args.threshold, args.top_k))
     name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
     path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
     artifacts.write_json(path, report)

@@ -61,7 +61,7 @@ def held_out_images(dataset, targets):
 def run_once(config, dataset, targets, pool, held_out, seed, epochs, size):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import augment, evaluation, thresholds, training
+    from pyimagesearch import augment, decisions, evaluation, training
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -84,12 +84,12 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size):
     seconds = time.perf_counter() - started
     test_probabilities = model.predict(dataset.images[held_out], verbose=0)
     if config == "recipe":
-        decisions = evaluation.top_k_decisions(test_probabilities, 2)
+        chosen = decisions.top_k_decisions(test_probabilities, 2)
     else:
         validation_probabilities = model.predict(dataset.images[validation_index], verbose=0)
-        cuts = thresholds.tune_thresholds(targets[validation_index], validation_probabilities)
-        decisions = thresholds.apply_thresholds(test_probabilities, cuts)
-    report = evaluation.evaluate(targets[held_out], test_probabilities, decisions,
+        cuts = decisions.tune_thresholds(targets[validation_index], validation_probabilities)
+        chosen = decisions.apply_thresholds(test_probabilities, cuts)
+    report = evaluation.evaluate(targets[held_out], test_probabilities, chosen,
                                  [str(i) for i in range(targets.shape[1])])
     tuned_on = [] if config == "recipe" else [dataset.paths[i] for i in validation_index]
     return {**{name: report[name] for name in METRICS}, "train_seconds": seconds,

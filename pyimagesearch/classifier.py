@@ -1,7 +1,7 @@
-"""Classifying image files with a trained model: probabilities, decisions, drawings.
+"""Classifying image files with a trained model: probabilities and decisions.
 
 Usage:
-    decide = make_decider(thresholds=[0.4, 0.6, ...])  # or threshold=0.5, or top_k=2
+    decide = decisions.make_decider(thresholds=[0.4, 0.6, ...])  # or threshold=0.5, or top_k=2
     results = classify_files(model, class_names, paths, size, decide)
     for result in results: print(format_result(result))
 
@@ -12,25 +12,11 @@ read becomes a result with an "error" instead of stopping the run.
 import concurrent.futures
 import os
 
-import cv2
 import numpy as np
 
 from pyimagesearch import files
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
-from pyimagesearch.evaluation import top_k_decisions
-from pyimagesearch.thresholds import apply_thresholds
-
-DRAWN = 2  # the recipe draws the two most probable labels
-
-
-def make_decider(thresholds=None, threshold=None, top_k=None):
-    """A function from probabilities to 0/1 decisions, by the rule the user chose."""
-    if top_k is not None:
-        return lambda probabilities: top_k_decisions(probabilities, top_k)
-    if threshold is not None:
-        return lambda probabilities: (np.asarray(probabilities) >= threshold).astype(np.int64)
-    return lambda probabilities: apply_thresholds(probabilities, thresholds)
 
 
 def expand_inputs(inputs, skip=None):
@@ -109,29 +95,3 @@ def format_result(result):
         lines.append(f"  {name:<12} {probability * 100:6.2f}%{mark}")
     lines.append(f"  labels: {', '.join(result['labels']) or 'none (no label reached its threshold)'}")
     return "\n".join(lines)
-
-
-def annotate(result, width=400):
-    """The image at `width` pixels wide (BGR, for OpenCV) with its labels drawn.
-
-    The two most probable labels are always drawn, as in the recipe, each marked
-    "yes" (predicted) or "no" (below its threshold); further predicted labels follow.
-    """
-    image = cv2.cvtColor(image_io.decode_image(result["path"]), cv2.COLOR_RGB2BGR)
-    height, original_width = image.shape[:2]
-    # Keep the aspect ratio, within limits: a 20000x2 strip still leaves room for the
-    # labels, and a 2x8000 one does not become 1.6 million pixels tall.
-    height = min(4 * width, max(30 * DRAWN + 20, round(height * width / original_width)))
-    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
-    shown = [item for rank, item in enumerate(ranked)
-             if rank < DRAWN or item[0] in result["labels"]]
-    for row, (name, probability) in enumerate(shown):
-        accepted = name in result["labels"]
-        text = f"{name}: {probability * 100:.2f}% {'yes' if accepted else 'no'}"
-        colour = (0, 255, 0) if accepted else (0, 0, 255)  # BGR green / red
-        position = (10, (row * 30) + 25)
-        # A dark outline keeps the text legible on light and dark photos alike.
-        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
-        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, colour, 2)
-    return image

@@ -1,6 +1,7 @@
-"""Saving and showing annotated images without ever blocking a headless machine.
+"""Drawing labels on images, saving and showing them without ever blocking a headless machine.
 
 Usage:
+    image = annotate(result)  # a result of classifier.classify_files
     path = save_annotated(image, "examples/example_01.jpg", "output/classified")
     show(image, "example_01")  # only where a display exists
 """
@@ -10,8 +11,37 @@ import sys
 
 import cv2
 
+from pyimagesearch import images as image_io
 from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write
+
+DRAWN = 2  # the recipe draws the two most probable labels
+
+
+def annotate(result, width=400):
+    """The image at `width` pixels wide (BGR, for OpenCV) with its labels drawn.
+
+    The two most probable labels are always drawn, as in the recipe, each marked
+    "yes" (predicted) or "no" (below its threshold); further predicted labels follow.
+    """
+    image = cv2.cvtColor(image_io.decode_image(result["path"]), cv2.COLOR_RGB2BGR)
+    height, original_width = image.shape[:2]
+    # Keep the aspect ratio, within limits: a 20000x2 strip still leaves room for the
+    # labels, and a 2x8000 one does not become 1.6 million pixels tall.
+    height = min(4 * width, max(30 * DRAWN + 20, round(height * width / original_width)))
+    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
+    shown = [item for rank, item in enumerate(ranked)
+             if rank < DRAWN or item[0] in result["labels"]]
+    for row, (name, probability) in enumerate(shown):
+        accepted = name in result["labels"]
+        text = f"{name}: {probability * 100:.2f}% {'yes' if accepted else 'no'}"
+        colour = (0, 255, 0) if accepted else (0, 0, 255)  # BGR green / red
+        position = (10, (row * 30) + 25)
+        # A dark outline keeps the text legible on light and dark photos alike.
+        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
+        cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, colour, 2)
+    return image
 
 
 def save_annotated(image, source_path, folder, taken):

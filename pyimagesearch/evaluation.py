@@ -16,17 +16,9 @@ import warnings
 import numpy as np
 from sklearn import metrics
 
+from pyimagesearch import decisions as decision_rule  # `decisions` here names 0/1 arrays
+
 WORST = 10  # images listed as the worst classified
-
-
-def top_k_decisions(probabilities, k=2):
-    """0/1 decisions accepting the k most probable labels of each image (the recipe's rule)."""
-    probabilities = np.asarray(probabilities)
-    decisions = np.zeros(probabilities.shape, dtype=np.int64)
-    if probabilities.size:
-        top = np.argsort(-probabilities, axis=1)[:, :k]
-        np.put_along_axis(decisions, top, 1, axis=1)
-    return decisions
 
 
 def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""):
@@ -47,7 +39,8 @@ def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""
         "images": int(len(targets)),
         "decision_rule": rule,
         "exact_match": float(metrics.accuracy_score(targets, decisions)),
-        "exact_match_top2": float(metrics.accuracy_score(targets, top_k_decisions(probabilities))),
+        "exact_match_top2": float(metrics.accuracy_score(
+            targets, decision_rule.top_k_decisions(probabilities, 2))),
         "hamming_loss": float(metrics.hamming_loss(targets, decisions)),
         "binary_accuracy": float(1 - metrics.hamming_loss(targets, decisions)),
         "micro_f1": float(metrics.f1_score(targets, decisions, average="micro", zero_division=0)),

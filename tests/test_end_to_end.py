@@ -10,7 +10,7 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import artifacts, augment, cache, classifier, training
+from pyimagesearch import artifacts, augment, cache, classifier, decisions, training
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -113,7 +113,7 @@ def test_batch_classification_equals_one_by_one(trained):
     model, binarizer, _ = artifacts.load_artifacts(trained["model"], trained["labelbin"])
     paths = data.find_images(trained["dataset"])[:9]
     size = artifacts.input_size(model)
-    decide = classifier.make_decider(threshold=0.5)
+    decide = decisions.make_decider(threshold=0.5)
     together = classifier.classify_files(model, list(binarizer.classes_), paths, size, decide,
                                          batch_size=4)
     alone = [classifier.classify_files(model, list(binarizer.classes_), [path], size, decide)[0]

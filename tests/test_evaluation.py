@@ -10,7 +10,7 @@ import pytest
 import audit as audit_script
 import classify
 import evaluate as evaluate_script
-from pyimagesearch import audit, evaluation, manifest, splits, thresholds
+from pyimagesearch import audit, decisions, evaluation, manifest, splits
 from pyimagesearch import dataset as data
 from pyimagesearch.errors import UserError
 from tests.conftest import make_dataset
@@ -40,7 +40,7 @@ def test_report_matches_hand_computed_scores():
 
 
 def test_top_two_decisions():
-    decided = evaluation.top_k_decisions(np.array([[.1, .5, .4], [.9, .05, .8]]), 2)
+    decided = decisions.top_k_decisions(np.array([[.1, .5, .4], [.9, .05, .8]]), 2)
     assert decided.tolist() == [[0, 1, 1], [1, 0, 1]]
 
 
@@ -50,14 +50,31 @@ def test_threshold_tuning_picks_the_f1_optimal_cut():
     # 0.5 would give 3 TP + 1 FP too but .35 is the cut that reaches it.
     truth = np.array([[1], [1], [1], [0], [0], [0]])
     scores = np.array([[.35], [.6], [.9], [.1], [.3], [.5]])
-    cut = thresholds.tune_thresholds(truth, scores, "f1")[0]
+    cut = decisions.tune_thresholds(truth, scores, "f1")[0]
     assert 0.3 < cut <= 0.35  # between the best cut and the next lower score
-    decided = thresholds.apply_thresholds(scores, [cut])
+    decided = decisions.apply_thresholds(scores, [cut])
     assert decided.ravel().tolist() == [1, 1, 1, 0, 0, 1]
-    precise = thresholds.tune_thresholds(truth, scores, "f0.5")[0]
+    precise = decisions.tune_thresholds(truth, scores, "f0.5")[0]
     assert precise > 0.5  # precision-leaning: drops the negative at .5
-    assert thresholds.tune_thresholds(truth, scores, "fixed")[0] == 0.5
-    assert thresholds.tune_thresholds(np.zeros((3, 1)), np.ones((3, 1)), "f1")[0] == 0.5
+    assert decisions.tune_thresholds(truth, scores, "fixed")[0] == 0.5
+    assert decisions.tune_thresholds(np.zeros((3, 1)), np.ones((3, 1)), "f1")[0] == 0.5
+
+
+def test_one_decision_rule_for_classify_evaluate_and_train():
+    probabilities = np.array([[.7, .2, .55], [.1, .45, .3]])
+    saved = decisions.saved_thresholds({"thresholds": {"a": 0.6, "c": 0.5}}, ["a", "b", "c"])
+    assert saved == [0.6, 0.5, 0.5]  # a label saved without a threshold gets 0.5
+    assert decisions.saved_thresholds({}, ["a", "b"]) == [0.5, 0.5]  # models before thresholds
+    cases = [  # (threshold, top_k): decisions, the report's sentence; top K wins over a threshold
+        ((None, None), [[1, 0, 1], [0, 0, 0]], "the thresholds saved with the model"),
+        ((0.4, None), [[1, 0, 1], [0, 1, 0]], "threshold 0.4"),
+        ((0.4, 1), [[1, 0, 0], [0, 1, 0]], "top 1"),
+    ]
+    for (threshold, top_k), expected, sentence in cases:
+        decide = decisions.make_decider(saved, threshold, top_k)
+        assert decide(probabilities).tolist() == expected
+        assert decisions.describe(threshold, top_k) == sentence
+    assert decisions.describe(tuned_by="f2") == "per-label thresholds (f2) tuned on these images"
 
 
 def test_stratified_split_keeps_every_combination_on_both_sides():
@@ -190,11 +207,11 @@ def test_train_from_a_manifest_and_with_a_validation_folder(tmp_path, dataset_di
 
 
 def test_drawn_image_marks_accepted_and_rejected_labels(trained):
-    from pyimagesearch import classifier
+    from pyimagesearch import display
     image = os.path.join(trained["dataset"], "blue_dress", "003.png")
     result = {"path": image, "labels": ["blue", "red"],
               "probabilities": {"blue": 0.9, "dress": 0.8, "red": 0.3, "shirt": 0.1}}
-    drawn = classifier.annotate(result, width=200)
+    drawn = display.annotate(result, width=200)
     assert drawn.shape[1] == 200 and drawn.ndim == 3
     # Three lines of text: blue (yes), dress (no, though second), red (yes, a further label).
     green = (drawn[:, :, 1] > 200) & (drawn[:, :, 0] < 60) & (drawn[:, :, 2] < 60)
