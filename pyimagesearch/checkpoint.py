@@ -2,8 +2,9 @@
 
 Usage:
     folder = folder_for("output/fashion.keras")          # output/fashion.keras.checkpoint
-    state = load_state(folder)                           # None when there is none
-    model = restore(folder, state, keep_best)            # compiled, optimizer state included
+    state = load_state(folder)                           # a State, or None when there is none
+    state.epoch, state.history, state.settings           # what the run had done and was
+    model = restore(state, keep_best)                    # compiled, optimizer state included
     with StopRequest() as stop:                          # Ctrl-C / SIGTERM end the step
         model.fit(..., callbacks=[training.Checkpoint(folder, identity, settings, ...)])
 
@@ -15,9 +16,11 @@ optimizer included), the best epoch's weights when keeping the best (`best-0003.
 and `state.json`, which names them and carries the history so far. Every file is
 written to a temporary name and renamed, and state.json is written after the files it
 names and before older ones are deleted: killed at any moment, the folder holds a
-complete, loadable checkpoint (or none, before the first epoch ends).
+complete, loadable checkpoint (or none, before the first epoch ends). The layout of
+state.json is known here alone: everyone else reads a State.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -30,6 +33,23 @@ from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write, dead_writers_temporary, temporary_path
 
 STATE = "state.json"
+
+
+@dataclasses.dataclass
+class State:
+    """A checkpoint as read back: what the run was and how far it got."""
+
+    folder: str
+    epoch: int  # complete epochs
+    history: dict  # metric name -> one value per epoch
+    settings: dict  # the run's recorded settings
+    identity: str  # which images trained and validated (see identity())
+    model_file: str  # the compiled model after `epoch`, inside `folder`
+    best: dict = None  # {"file", "epoch", "value"} of the best weights so far, if kept
+
+    @property
+    def best_file(self):
+        return (self.best or {}).get("file")
 
 
 def folder_for(model_path):
@@ -73,16 +93,17 @@ class StopRequest:
         return 128 + self.requested
 
 
-def save(folder, model, epoch, extra, keep_best=None, best_file=None):
+def save(folder, model, epoch, history, identity, settings, keep_best=None, best_file=None):
     """Write the checkpoint of `epoch`: the model, the best weights when they changed
-    (`best_file` names those already written), then state.json with `extra` (history,
-    identity, settings); then drop older files. Returns the best weights' file name."""
+    (`best_file` names those already written), then state.json; then drop older files.
+    Returns the best weights' file name."""
     os.makedirs(folder, exist_ok=True)
     model_file = f"epoch-{epoch:04d}.keras"
     with temporary_path(os.path.join(folder, model_file), suffix=".keras") as temporary:
         model.save(temporary)
     best = _save_best(folder, keep_best, best_file)
-    state = {"epoch": epoch, "model": model_file, "best": best, **extra}
+    state = {"epoch": epoch, "model": model_file, "best": best, "history": history,
+             "identity": identity, "settings": settings}
     with atomic_write(os.path.join(folder, STATE)) as handle:
         handle.write(json.dumps(state, indent=1).encode())
     current = {STATE, model_file, best and best["file"]}
@@ -103,40 +124,44 @@ def _save_best(folder, keep, written):
 
 
 def load_state(folder):
-    """The checkpoint's state, or None when there is no checkpoint."""
+    """The checkpoint's State, or None when there is no checkpoint."""
     path = os.path.join(folder, STATE)
     if not os.path.exists(path):
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        missing = [name for name in (state["model"], (state["best"] or {}).get("file"))
-                   if name and not os.path.isfile(os.path.join(folder, name))]
+            saved = json.load(handle)
+        state = State(folder, int(saved["epoch"]), dict(saved["history"]),
+                      dict(saved["settings"]), str(saved["identity"]), str(saved["model"]),
+                      saved["best"] and dict(saved["best"]))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UserError(f"the checkpoint in {folder} is damaged ({error}); "
                         "run without --resume to start afresh") from None
+    missing = [name for name in (state.model_file, state.best_file)
+               if name and not os.path.isfile(os.path.join(folder, name))]
     if missing:
         raise UserError(f"the checkpoint in {folder} lacks {', '.join(missing)}; "
                         "run without --resume to start afresh")
     return state
 
 
-def restore(folder, state, keep_best=None):
+def restore(state, keep_best=None):
     """The compiled model of the checkpoint, optimizer state included; fills `keep_best`."""
     import keras
 
-    import pyimagesearch.layers  # noqa: F401  registers our layers
-    import pyimagesearch.training  # noqa: F401  registers the exact-match metric
+    from pyimagesearch import custom_objects
 
     try:
-        model = keras.saving.load_model(os.path.join(folder, state["model"]), compile=True)
-        if keep_best is not None and state["best"]:
-            with np.load(os.path.join(folder, state["best"]["file"])) as saved:
+        model = keras.saving.load_model(os.path.join(state.folder, state.model_file),
+                                        compile=True,
+                                        custom_objects=custom_objects.CUSTOM_OBJECTS)
+        if keep_best is not None and state.best:
+            with np.load(os.path.join(state.folder, state.best_file)) as saved:
                 keep_best.weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-            keep_best.best, keep_best.best_epoch = state["best"]["value"], state["best"]["epoch"]
+            keep_best.best, keep_best.best_epoch = state.best["value"], state.best["epoch"]
     except Exception as error:  # a damaged file can fail anywhere inside Keras or NumPy
-        raise UserError(f"cannot load the checkpoint in {folder} ({type(error).__name__}); "
-                        "run without --resume to start afresh") from None
+        raise UserError(f"cannot load the checkpoint in {state.folder} "
+                        f"({type(error).__name__}); run without --resume to start afresh") from None
     return model
 
 

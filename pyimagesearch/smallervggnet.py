@@ -5,13 +5,13 @@ Usage:
 
 The layers are the recipe's, one for one; only the imports moved to Keras 3, and batch
 normalisation runs on TensorFlow's fused kernel (same arithmetic, 1.7x the training speed
-in bfloat16 on a CPU; see pyimagesearch/layers.py).
+in bfloat16 on a CPU; see pyimagesearch/custom_objects.py).
 """
 
 import keras
 from keras import layers
 
-from pyimagesearch.layers import FusedBatchNormalization
+from pyimagesearch.custom_objects import FusedBatchNormalization
 
 
 class SmallerVGGNet:

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import checkpoint
+from pyimagesearch import checkpoint, custom_objects
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -73,13 +73,6 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=BN_MOMENTU
         keras.mixed_precision.set_global_policy(previous)
 
 
-@keras.saving.register_keras_serializable(package="pyimagesearch")
-def exact_match(y_true, y_pred):
-    """1 for an image whose every label is right at the 0.5 threshold, else 0."""
-    predicted = keras.ops.cast(y_pred >= 0.5, y_true.dtype)
-    return keras.ops.cast(keras.ops.all(keras.ops.equal(predicted, y_true), axis=-1), "float32")
-
-
 def recipe_decay(learning_rate, epochs):
     """The recipe's `Adam(decay=lr/epochs)` as a Keras 3 schedule.
 
@@ -110,7 +103,7 @@ def compile_model(model, learning_rate, epochs, schedule="recipe", steps_per_epo
         optimizer=keras.optimizers.Adam(learning_rate=rate),
         loss="binary_crossentropy",
         metrics=[keras.metrics.BinaryAccuracy(name="binary_accuracy"),
-                 keras.metrics.MeanMetricWrapper(exact_match, name="exact_match"),
+                 keras.metrics.MeanMetricWrapper(custom_objects.exact_match, name="exact_match"),
                  # Area under the precision-recall curve per label, averaged: mAP's estimate.
                  keras.metrics.AUC(curve="PR", multi_label=True, name="map")])
 
@@ -142,10 +135,10 @@ class Checkpoint(keras.callbacks.Callback):
     def __init__(self, folder, data_identity, settings, keep_best=None, stop=None, state=None):
         super().__init__()
         self.folder, self.keep_best, self.stop = folder, keep_best, stop
-        self.extra = {"identity": data_identity, "settings": settings}
-        self.history = {key: list(values) for key, values in (state or {}).get("history", {}).items()}
-        self.epoch = (state or {}).get("epoch", 0)
-        self.best_file = ((state or {}).get("best") or {}).get("file")
+        self.identity, self.settings = data_identity, settings
+        self.history = {key: list(values) for key, values in state.history.items()} if state else {}
+        self.epoch = state.epoch if state else 0
+        self.best_file = state.best_file if state else None
 
     def on_train_batch_end(self, batch, logs=None):
         if self.stop and self.stop.requested:
@@ -157,9 +150,9 @@ class Checkpoint(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         self.epoch = epoch + 1
-        self.best_file = checkpoint.save(self.folder, self.model, self.epoch,
-                                         {"history": self.history, **self.extra},
-                                         self.keep_best, self.best_file)
+        self.best_file = checkpoint.save(self.folder, self.model, self.epoch, self.history,
+                                         self.identity, self.settings, self.keep_best,
+                                         self.best_file)
 
 
 def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None):

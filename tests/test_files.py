@@ -61,7 +61,7 @@ def test_a_checkpoint_save_clears_what_killed_runs_were_writing(tmp_path):
     folder.mkdir()
     killed = make_temporary(folder, "epoch-0003.keras", dead_pid(), age_seconds=5)
     ours = make_temporary(folder, "epoch-0004.keras", os.getpid(), age_seconds=5)
-    checkpoint.save(str(folder), model, 4, {"history": {}})
+    checkpoint.save(str(folder), model, 4, {}, "identity", {})
     assert not killed.exists() and ours.exists()
     assert {"state.json", "epoch-0004.keras"} <= set(os.listdir(folder))
 

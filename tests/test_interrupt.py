@@ -48,7 +48,7 @@ def wait_for_epoch(output, epoch, process):
             state, _ = state_of(output)
         except Exception:  # noqa: BLE001 - state.json is renamed into place, but be patient
             state = None
-        if state and state["epoch"] >= epoch:
+        if state and state.epoch >= epoch:
             return
         time.sleep(0.05)
     raise AssertionError(f"no checkpoint of epoch {epoch}: {process.communicate()}")
@@ -77,8 +77,8 @@ def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, si
     message = stderr.strip().splitlines()[-1]
     assert message.startswith("stopped: interrupted after epoch"), stderr
     state, _ = state_of(output)
-    assert f"after epoch {state['epoch']} of {EPOCHS}" in message
-    assert len(state["history"]["loss"]) == state["epoch"]
+    assert f"after epoch {state.epoch} of {EPOCHS}" in message
+    assert len(state.history["loss"]) == state.epoch
     assert not os.path.exists(output / "fashion.keras")  # nothing final from a cut-short run
 
     resume = shlex.split(message.split("continue with: ")[1])
@@ -129,8 +129,8 @@ def check_what_is_on_disk(output):
     found = []
     state, folder = state_of(output)
     if state:
-        checkpoint.restore(folder, state, None)
-        found.append(f"checkpoint@{state['epoch']}")
+        checkpoint.restore(state, None)
+        found.append(f"checkpoint@{state.epoch}")
     model_path, labelbin = os.path.join(output, "fashion.keras"), os.path.join(output, "mlb.pickle")
     if os.path.exists(model_path):
         artifacts.load_model(model_path)
@@ -183,7 +183,7 @@ def test_sigkill_at_ten_random_moments_then_resume(dataset_dir, tmp_path):
         kills.append(found)
         # Killed after the checkpoint was removed: everything is saved, and the run is done.
         done = not state and "fashion.keras.json" in found and "labels" in found
-        progress.append(epochs if done else state["epoch"] if state else 0)
+        progress.append(epochs if done else state.epoch if state else 0)
         assert progress == sorted(progress), progress  # a resumed run never goes back
         resume = ["--resume"]
         if len(kills) == 10:

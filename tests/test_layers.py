@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from pyimagesearch.layers import FusedBatchNormalization
+from pyimagesearch.custom_objects import FusedBatchNormalization
 
 
 @pytest.mark.parametrize("shape", [(8, 6, 6, 5), (8, 5)])

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import training
+from pyimagesearch import custom_objects, training
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -64,7 +64,7 @@ def test_wrapped_model_takes_uint8_and_scales_it():
 def test_exact_match_needs_every_label_right():
     truth = np.array([[1, 0, 1], [1, 0, 1]], dtype="float32")
     predicted = np.array([[0.9, 0.1, 0.8], [0.9, 0.6, 0.8]], dtype="float32")
-    assert list(keras.ops.convert_to_numpy(training.exact_match(truth, predicted))) == [1.0, 0.0]
+    assert list(keras.ops.convert_to_numpy(custom_objects.exact_match(truth, predicted))) == [1.0, 0.0]
 
 
 def test_decay_matches_keras2_formula():

@@ -1,9 +1,13 @@
-"""BatchNormalization computed by TensorFlow's fused kernel.
+"""Everything a saved model refers to by name: our layer and our metric.
 
 Usage:
     model.add(FusedBatchNormalization(axis=-1))   # instead of keras.layers.BatchNormalization
+    keras.saving.load_model(path, custom_objects=CUSTOM_OBJECTS)
 
-Keras 3 normalises with separate moment, subtract and scale operations; on a CPU
+Every loader passes CUSTOM_OBJECTS explicitly, so that no load depends on some other
+module having been imported first for its registration side effect.
+
+FusedBatchNormalization: Keras 3 normalises with separate moment, subtract and scale operations; on a CPU
 that is a third of SmallerVGGNet's training step in bfloat16. TensorFlow's
 FusedBatchNormV3 does the same arithmetic in one pass. The layer keeps Keras's
 weights, defaults and saved form, so a model saved with it is an ordinary model
@@ -14,8 +18,10 @@ computation wherever the fused kernel does not apply (other backends, other axes
 import keras
 from keras import layers
 
+PACKAGE = "pyimagesearch"  # the prefix of our names in a saved model: "pyimagesearch>..."
 
-@keras.saving.register_keras_serializable(package="pyimagesearch")
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class FusedBatchNormalization(layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None):
         rank = len(inputs.shape)
@@ -41,3 +47,14 @@ class FusedBatchNormalization(layers.BatchNormalization):
                 images, scale, offset, mean=self.moving_mean, variance=self.moving_variance,
                 epsilon=self.epsilon, is_training=False)
         return outputs if rank == 4 else outputs[:, 0, 0, :]
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+def exact_match(y_true, y_pred):
+    """1 for an image whose every label is right at the 0.5 threshold, else 0."""
+    predicted = keras.ops.cast(y_pred >= 0.5, y_true.dtype)
+    return keras.ops.cast(keras.ops.all(keras.ops.equal(predicted, y_true), axis=-1), "float32")
+
+
+CUSTOM_OBJECTS = {f"{PACKAGE}>{item.__name__}": item
+                  for item in (FusedBatchNormalization, exact_match)}
