@@ -16,7 +16,10 @@ Four files travel together:
 - `<model>.json`, which says what the model expects (labels, input size, colour
   order, thresholds) and records the settings and scores of the run that made it.
 Model and labels carry one fingerprint of the labels, input size and colour order;
-a pair whose fingerprints differ is refused.
+a pair whose fingerprints differ is refused. Each save also gives its files one save
+id, and `<model>.json` records the SHA-256 of the model and the pickle: the files are
+renamed into place one by one, description last, so a save killed between two renames
+leaves a set that `load_artifacts` recognises as mixed and refuses.
 """
 
 import contextlib
@@ -29,6 +32,7 @@ import pickletools
 import re
 import sys
 import tempfile
+import uuid
 import zipfile
 
 from pyimagesearch.errors import UserError
@@ -57,26 +61,50 @@ def fingerprint(labels, size, colour_order=COLOUR_ORDER):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def save_artifacts(model, binarizer, model_path, labelbin_path, description):
-    """Write the four files all or none: each goes to a temporary file first, and they are
-    renamed into place together only once all four are written, so a full disk or a crash
-    mid-save leaves the previous set whole, never a new model beside old labels.
-    `description` is a JSON-able dict."""
-    labels = [str(name) for name in binarizer.classes_]
-    shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
-              "input_size": list(input_size(model)),
-              "fingerprint": fingerprint(labels, input_size(model))}
-    with contextlib.ExitStack() as staged:
-        def stage(path, suffix=".tmp"):
-            return staged.enter_context(temporary_path(path, suffix))
+def save_artifacts(model, binarizer, model_path, labelbin_path, description, reports=None):
+    """Write the four files (and `reports`, {kind: dict}, as `<model>.<kind>.json`) as one set;
+    return the save's id. `description` is a JSON-able dict.
 
-        model.save(stage(model_path, ".keras"))
-        _write(stage(labelbin_path), pickle.dumps(binarizer))
-        _write(stage(labels_path(labelbin_path)),
-               _json_bytes({**shared, "model": os.path.basename(model_path)}))
-        _write(stage(description_path(model_path)), _json_bytes({
-            **shared, "model": os.path.basename(model_path),
-            "labelbin": os.path.basename(labelbin_path), **description}))
+    Each file goes to a temporary file first, and they are renamed into place only once all
+    are written, so a full disk or an error mid-save leaves the previous set whole. The
+    renames are one by one, so a kill between two leaves a mix: every file carries one save
+    id, `<model>.json` records the SHA-256 of the model and the pickle, and it is renamed
+    last, so that `load_artifacts` tells a whole set from a mix and refuses the mix.
+    """
+    labels = [str(name) for name in binarizer.classes_]
+    size, save_id, pickled = input_size(model), uuid.uuid4().hex, pickle.dumps(binarizer)
+    shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
+              "input_size": list(size), "fingerprint": fingerprint(labels, size),
+              "model": os.path.basename(model_path), "save_id": save_id}
+    reports = {report_path(model_path, kind): {**report, "save_id": save_id}
+               for kind, report in (reports or {}).items()}
+    # The renaming order. The labels' JSON goes first: a kill after it leaves an id that the
+    # old description (even one saved before ids existed) lacks. The description goes last.
+    order = [labels_path(labelbin_path), model_path, labelbin_path, *reports,
+             description_path(model_path)]
+    with contextlib.ExitStack() as staged:
+        # An ExitStack closes, and so renames, last in first out: enter in reverse order.
+        temporary = {path: staged.enter_context(
+            temporary_path(path, ".keras" if path == model_path else ".tmp"))
+            for path in reversed(order)}
+        model.save(temporary[model_path])
+        _write(temporary[labelbin_path], pickled)
+        _write(temporary[labels_path(labelbin_path)], _json_bytes(shared))
+        for path, report in reports.items():
+            _write(temporary[path], _json_bytes(report))
+        _write(temporary[description_path(model_path)], _json_bytes({
+            **shared, "labelbin": os.path.basename(labelbin_path), **description,
+            "save_id": save_id, "model_sha256": _sha256(temporary[model_path]),
+            "labelbin_sha256": hashlib.sha256(pickled).hexdigest()}))
+    return save_id
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write(path, data):
@@ -96,16 +124,43 @@ def write_json(path, data):
 
 
 def load_artifacts(model_path, labelbin_path, trust_code=False):
-    """Load a model and its binarizer, and refuse a pair that does not belong together."""
-    binarizer, labels_fingerprint = load_labels(labelbin_path)
+    """Load a model and its binarizer, and refuse files that do not belong together."""
+    saved_labels = read_labels_json(labelbin_path)
+    binarizer = (binarizer_of(saved_labels["labels"]) if saved_labels
+                 else load_labelbin(labelbin_path))
     description = load_description(model_path)
     model = load_model(model_path, trust_code)
     check_pair(model, binarizer, description, model_path, labelbin_path)
+    labels_fingerprint = (saved_labels or {}).get("fingerprint")
     if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
         raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
                         "different fingerprints (labels, input size or colour order): "
                         "they are not from the same run")
+    mixed = _mixed_set(description, saved_labels, model_path, labelbin_path)
+    if mixed:
+        raise UserError(f"{mixed}: these files come from an interrupted save (or were copied "
+                        "from different runs); train again, or copy one run's files together")
     return model, binarizer, description
+
+
+def _mixed_set(description, saved_labels, model_path, labelbin_path):
+    """Why the files are not all from one save, or None. Sets saved before save ids
+    existed carry none and are taken as they are."""
+    save_id, labels_id = description.get("save_id"), (saved_labels or {}).get("save_id")
+    described, labels_json = description_path(model_path), labels_path(labelbin_path)
+    if not save_id:
+        named_here = (saved_labels or {}).get("model") == os.path.basename(model_path)
+        if labels_id and named_here:
+            return (f"{labels_json} was saved with a model {model_path}, but "
+                    f"{described} is {'older' if description else 'missing'}")
+        return None
+    if _sha256(model_path) != description.get("model_sha256"):
+        return f"{model_path} is not the model that {described} describes"
+    if saved_labels is not None and labels_id != save_id:
+        return f"{labels_json} and {described} are from different saves"
+    if saved_labels is None and _sha256(labelbin_path) != description.get("labelbin_sha256"):
+        return f"{labelbin_path} is not the label file saved with {described}"
+    return None
 
 
 def load_labels(labelbin_path):
