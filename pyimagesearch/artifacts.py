@@ -9,8 +9,9 @@ Four files travel together:
   chose (the recipe's `fashion.model` included; Keras itself insists on `.keras`),
   loaded in Keras' safe mode: a model carrying code (a Lambda layer) is refused
   unless the user says they trust it;
-- the pickled scikit-learn MultiLabelBinarizer, as in the recipe, read back with
-  an unpickler that admits only the classes a binarizer is made of;
+- the pickled scikit-learn MultiLabelBinarizer, as in the recipe, read back by an
+  unpickler that admits only a binarizer's parts, and only as stand-ins: the labels
+  are taken from them as checked plain values and a fresh binarizer is built;
 - `<labelbin>.json`, the same labels as plain data, read instead of the pickle
   whenever it is there;
 - `<model>.json`, which says what the model expects (labels, input size, colour
@@ -136,7 +137,10 @@ def load_artifacts(model_path, labelbin_path, trust_code=False):
         raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
                         "different fingerprints (labels, input size or colour order): "
                         "they are not from the same run")
-    mixed = _mixed_set(description, saved_labels, model_path, labelbin_path)
+    try:
+        mixed = _mixed_set(description, saved_labels, model_path, labelbin_path)
+    except OSError as error:  # removed or replaced since it was loaded
+        raise UserError(f"cannot read {error.filename}: {error.strerror}") from None
     if mixed:
         raise UserError(f"{mixed}: these files come from an interrupted save (or were copied "
                         "from different runs); train again, or copy one run's files together")
