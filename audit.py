@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from pyimagesearch import cli
+from pyimagesearch import cli, defaults
 
 
 def build_parser():
@@ -26,7 +26,7 @@ def build_parser():
     add("--manifest", help="CSV of image paths and labels (see train.py)")
     add("--path-column", help="manifest column with the image paths (default: guessed)")
     add("--labels-column", help="manifest column with the labels (default: guessed)")
-    add("--split", choices=("stratified", "recipe", "random"), default="stratified",
+    add("--split", choices=defaults.SPLITS, default=defaults.SPLITS[0],
         help="the split to check for leaking duplicates (default: %(default)s)")
     add("--validation-split", type=cli.number(0, 1, above=True, below=True), default=0.2,
         help="fraction held out (default: %(default)s)")
@@ -35,7 +35,7 @@ def build_parser():
     add("--report", default=os.path.join("output", "audit.json"),
         help="JSON file to write (default: %(default)s)")
     add("--workers", type=cli.integer(minimum=1), default=None,
-        help="image decoding threads (default: cores)")
+        help="image decoding threads (default: one per core, at most 8)")
     return parser
 
 
@@ -44,14 +44,15 @@ def parse_args(argv=None):
 
 
 def run_audit(args):
-    from pyimagesearch import artifacts, audit, files, splits
+    from pyimagesearch import artifacts, audit, files, labels, splits
     from pyimagesearch import dataset as data
 
     files.ensure_writable_folder(os.path.dirname(args.report))
     # Small images: the audit needs the files' bytes and labels, not pixels for a model.
     dataset, _ = data.load_training_data(args.dataset, args.manifest, None, (8, 8),
-                                         args.workers, columns=(args.path_column, args.labels_column))
-    _, targets = data.binarize(dataset.labels)
+                                         args.workers, cli.progress_bar,
+                                         columns=(args.path_column, args.labels_column))
+    _, targets = labels.binarize(dataset.labels)
     train_index, validation_index = splits.split(
         targets, dataset.hashes, args.validation_split, args.seed, args.split,
         multilabel=args.manifest is not None, paths=dataset.paths)

@@ -12,16 +12,15 @@ its two most probable labels drawn on it.
 
 import argparse
 import json
-import os
 import sys
 
-from pyimagesearch import cli
+from pyimagesearch import cli, defaults
 
 DEFAULTS = dict(
-    model=os.path.join("output", "fashion.keras"),  # where train.py puts it by default
-    labelbin=os.path.join("output", "mlb.pickle"),  # likewise
-    annotated=os.path.join("output", "classified"),  # folder for the drawn images
-    batch_size=64,  # images per prediction batch
+    model=defaults.MODEL,  # where train.py puts it by default
+    labelbin=defaults.LABELBIN,  # likewise
+    annotated=defaults.ANNOTATED,  # folder for the drawn images
+    batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
 )
 
 
@@ -44,7 +43,7 @@ def build_parser():
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
     add("--batch-size", type=count, help="images per prediction batch (default: %(default)s)")
-    add("--workers", type=count, default=None, help="image decoding threads (default: cores)")
+    add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
              "so only for models from a source you trust")

@@ -13,12 +13,12 @@ import argparse
 import os
 import sys
 
-from pyimagesearch import cli
+from pyimagesearch import cli, defaults
 
 DEFAULTS = dict(
-    model=os.path.join("output", "fashion.keras"),  # where train.py puts it by default
-    labelbin=os.path.join("output", "mlb.pickle"),  # likewise
-    batch_size=64,  # images per prediction batch
+    model=defaults.MODEL,  # where train.py puts it by default
+    labelbin=defaults.LABELBIN,  # likewise
+    batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
 )
 
 
@@ -38,7 +38,7 @@ def build_parser():
                       help="the K most probable labels (recipe: 2)")
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
     add("--workers", type=cli.integer(minimum=1), default=None,
-        help="image decoding threads (default: cores)")
+        help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
              "so only for models from a source you trust")
@@ -57,15 +57,15 @@ def evaluate(args):
     from pyimagesearch import dataset as data
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, decisions, evaluation, training
+    from pyimagesearch import artifacts, decisions, evaluation, labels, training
 
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
     dataset, _ = data.load_training_data(
         args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
-        columns=(args.path_column, args.labels_column), require_variety=False)
-    targets = data.targets_for(dataset.labels, class_names)
+        cli.progress_bar, columns=(args.path_column, args.labels_column), require_variety=False)
+    targets = labels.targets_for(dataset.labels, class_names)
     probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
     decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
                                     args.threshold, args.top_k)

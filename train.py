@@ -14,28 +14,26 @@ import os
 import shlex
 import sys
 
-from pyimagesearch import cli
+from pyimagesearch import cli, decisions, defaults  # all cheap: no TensorFlow, no scikit-learn
 from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
     dataset=None,  # label folders of images: "dataset", or the image root of a --manifest
-    output="output",  # where the model, label file and plot go unless named
-    model_name="fashion.keras",  # model file name inside --output
-    labelbin_name="mlb.pickle",  # pickled MultiLabelBinarizer inside --output
-    plot_name="plot.png",  # loss/accuracy curves inside --output
+    output=defaults.OUTPUT,  # where the model, label file and plot go unless named
     epochs=30,  # the recipe's
     batch_size=32,  # the recipe's
     learning_rate=1e-3,  # Adam's, decayed by learning_rate / epochs per step as in the recipe
     image_size=96,  # pixels, square, the recipe's 96x96
     validation_split=0.2,  # held out for evaluation, the recipe's 80/20
     seed=42,  # the recipe's random_state
-    rotation=25.0, shift=0.1, shear=0.2, zoom=0.2,  # the recipe's augmentation strengths
-    precision="auto",  # 16-bit arithmetic where the hardware has it: faster, same accuracy
-    split="stratified",  # every label combination on both sides, duplicates on one side
-    keep="best",  # the epoch with the best validation loss, not merely the last
-    monitor="val_loss",  # smooth and threshold-free; exact match jumps between epochs
-    schedule="cosine",  # decays to zero, so that the final epochs settle
-    bn_momentum=0.9,  # prediction's statistics keep up with training (the recipe: 0.99)
+    rotation=defaults.ROTATION, shift=defaults.SHIFT, shear=defaults.SHEAR,
+    zoom=defaults.ZOOM,  # the recipe's augmentation strengths
+    precision=defaults.PRECISIONS[0],  # 16-bit where the hardware has it: faster, same accuracy
+    split=defaults.SPLITS[0],  # every label combination on both sides, duplicates on one side
+    keep=defaults.KEEP[0],  # the epoch with the best validation loss, not merely the last
+    monitor=defaults.MONITORS[0],  # smooth and threshold-free; exact match jumps between epochs
+    schedule=defaults.SCHEDULES[0],  # decays to zero, so that the final epochs settle
+    bn_momentum=defaults.BN_MOMENTUM,  # prediction's statistics keep up with training
     patience=None,  # stop after this many epochs without a better --monitor (default: never)
     threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
 )
@@ -48,9 +46,10 @@ def build_parser():
     count, fraction = cli.integer(minimum=1), cli.number(0, 1, above=True, below=True)
     add("-d", "--dataset", help="folder of label folders (default: dataset)")
     add("-o", "--output", help="folder for the outputs not named below (default: %(default)s)")
-    add("-m", "--model", help="model file to write (default: OUTPUT/fashion.keras)")
-    add("-l", "--labelbin", help="label binarizer file to write (default: OUTPUT/mlb.pickle)")
-    add("-p", "--plot", help="training curves PNG to write (default: OUTPUT/plot.png)")
+    add("-m", "--model", help=f"model file to write (default: OUTPUT/{defaults.MODEL_NAME})")
+    add("-l", "--labelbin",
+        help=f"label binarizer file to write (default: OUTPUT/{defaults.LABELBIN_NAME})")
+    add("-p", "--plot", help=f"training curves PNG to write (default: OUTPUT/{defaults.PLOT_NAME})")
     add("--epochs", type=count, help="passes over the training images (default: %(default)s)")
     add("--batch-size", type=count, help="images per step (default: %(default)s)")
     add("--learning-rate", type=cli.number(0, above=True),
@@ -68,7 +67,7 @@ def build_parser():
     add("--zoom", type=cli.number(0, 1, below=True),
         help="zoom range around 1 (default: %(default)s)")
     add("--no-flip", dest="flip", action="store_false", help="no horizontal flips")
-    add("--precision", choices=("auto", "float32", "bfloat16", "float16"),
+    add("--precision", choices=defaults.PRECISIONS,
         help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
              "else float32 (default: %(default)s)")
     add("--manifest", help="CSV of image paths and labels, instead of folder names; paths "
@@ -76,28 +75,28 @@ def build_parser():
     add("--path-column", help="manifest column with the image paths (default: guessed)")
     add("--labels-column", help="manifest column with the labels (default: guessed)")
     add("--val-dataset", help="folder of label folders to validate on, instead of a split")
-    add("--split", choices=("stratified", "recipe", "random"),
+    add("--split", choices=defaults.SPLITS,
         help="stratified by label combination, the 2018 recipe's exact split, or a plain "
              "random one (default: %(default)s)")
-    add("--keep", choices=("best", "last"), help="which epoch's weights to save (default: %(default)s)")
-    add("--monitor", choices=("val_loss", "val_map", "val_exact_match"),
+    add("--keep", choices=defaults.KEEP, help="which epoch's weights to save (default: %(default)s)")
+    add("--monitor", choices=defaults.MONITORS,
         help="what 'best' means (default: %(default)s)")
     add("--patience", type=count,
         help="stop early after this many epochs without improvement in --monitor "
              "(default: run all epochs; the cosine schedule does its best work last)")
-    add("--schedule", choices=("cosine", "recipe"),
+    add("--schedule", choices=defaults.SCHEDULES,
         help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
              "(default: %(default)s)")
     add("--bn-momentum", type=cli.number(0, 1, below=True),
         help="batch normalisation's moving-average momentum; the recipe's 0.99 lags and "
              "delays good validation scores by several epochs (default: %(default)s)")
-    add("--threshold-rule", choices=("f1", "f2", "f0.5", "fixed"),
+    add("--threshold-rule", choices=tuple(decisions.RULES),
         help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
              "or fixed 0.5 (default: %(default)s)")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
              "batch normalisation momentum 0.99, 0.5 thresholds")
-    add("--workers", type=count, default=None, help="image decoding threads (default: cores)")
+    add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
     add("--no-cache", action="store_true", help="decode every image, read and write no cache")
@@ -115,10 +114,10 @@ def parse_args(argv=None):
     if args.recipe:
         args.split, args.keep, args.schedule = "recipe", "last", "recipe"
         args.threshold_rule = "fixed"
-        args.bn_momentum = 0.99
-    args.model = args.model or os.path.join(args.output, args.model_name)
-    args.labelbin = args.labelbin or os.path.join(args.output, args.labelbin_name)
-    args.plot = args.plot or os.path.join(args.output, args.plot_name)
+        args.bn_momentum = defaults.RECIPE_BN_MOMENTUM
+    args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)
+    args.labelbin = args.labelbin or os.path.join(args.output, defaults.LABELBIN_NAME)
+    args.plot = args.plot or os.path.join(args.output, defaults.PLOT_NAME)
     return args
 
 
@@ -132,7 +131,7 @@ def train(args):
 
 
 def _run(args):
-    from pyimagesearch import audit, checkpoint
+    from pyimagesearch import audit, checkpoint, labels
     from pyimagesearch import dataset as data
 
     state = _resume_state(args, checkpoint.folder_for(args.model))
@@ -146,12 +145,13 @@ def _run(args):
     cache_dir = _check_outputs(args)  # again: a resumed run may read its recorded data
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
-        args.dataset, args.manifest, args.val_dataset, size, args.workers, not args.quiet,
+        args.dataset, args.manifest, args.val_dataset, size, args.workers,
+        None if args.quiet else cli.progress_bar,
         columns=(args.path_column, args.labels_column), cache_dir=cache_dir,
         # Without a cache, a dataset too large for memory streams from beside the model,
         # on a disk the user chose, rather than from a temporary folder that may be RAM.
         scratch_dir=cache_dir or os.path.dirname(os.path.abspath(args.model)))
-    binarizer, targets = data.binarize(dataset.labels)
+    binarizer, targets = labels.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
     train_index, validation_index = _split(args, dataset, targets, validation_index)
     dataset_audit = audit.audit_dataset(dataset, train_index, validation_index)
@@ -167,9 +167,8 @@ def _run(args):
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
         "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
         "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
-        "images": len(dataset.paths), "skipped": len(dataset.skipped)})
-    artifacts.write_json(artifacts.report_path(args.model, "audit"), dataset_audit)
-    artifacts.write_json(artifacts.report_path(args.model, "evaluation"), report)
+        "images": len(dataset.paths), "skipped": len(dataset.skipped)},
+        reports={"audit": dataset_audit, "evaluation": report})  # one set, one save id
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
     checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
     print(evaluation.format_report(report))
@@ -208,7 +207,7 @@ def _choices(settings):
     """The settings that make a run what it is (from `vars(args)` or recorded settings):
     those --resume restores and compares."""
     choices = {key: value for key, value in settings.items()
-               if key not in NOT_CHOICES and not key.endswith("_name")}
+               if key not in NOT_CHOICES}
     # Recorded settings hold the precision that ran; the choice is the one asked for.
     choices["precision"] = settings.get("requested_precision", settings.get("precision"))
     return choices
@@ -223,8 +222,8 @@ def _resume_state(args, folder):
         print(f"note: starting afresh; the checkpoint of an interrupted run in {folder} will "
               "be replaced (stop now and add --resume to continue that run instead)")
     if state:
-        _restore_settings(args, state["settings"])
-        print(f"resuming from {folder}: {state['epoch']} of {args.epochs} epochs done")
+        _restore_settings(args, state.settings)
+        print(f"resuming from {folder}: {state.epoch} of {args.epochs} epochs done")
     return state
 
 
@@ -285,10 +284,10 @@ def _fit(args, dataset, targets, split, state, settings):
     folder = checkpoint.folder_for(args.model)
     data_identity = checkpoint.identity(dataset.hashes, train_index, validation_index)
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
-    if state and state["identity"] != data_identity:
+    if state and state.identity != data_identity:
         raise UserError(f"the images differ from those of the checkpoint in {folder}; "
                         "run without --resume to start afresh")
-    model = checkpoint.restore(folder, state, keep_best) if state else _new_model(
+    model = checkpoint.restore(state, keep_best) if state else _new_model(
         args, targets.shape[1], precision, len(train_index))
     callbacks = [keep_best] if keep_best else []
     if args.patience:
@@ -301,7 +300,7 @@ def _fit(args, dataset, targets, split, state, settings):
             (dataset.images, targets, validation_index), args.epochs, args.batch_size,
             augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
             args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks + [saver],
-            initial_epoch=state["epoch"] if state else 0)
+            initial_epoch=state.epoch if state else 0)
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
     return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
@@ -332,15 +331,15 @@ def _how_to_resume(done, args, folder):
 
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):
     """Tune the per-label thresholds on the validation images and score them there."""
-    from pyimagesearch import evaluation, thresholds, training
+    from pyimagesearch import evaluation, training
 
     probabilities = training.predict(model, dataset.images, validation_index)
-    cuts = thresholds.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
+    cuts = decisions.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
     report = evaluation.evaluate(
         targets[validation_index], probabilities,
-        thresholds.apply_thresholds(probabilities, cuts), list(binarizer.classes_),
+        decisions.apply_thresholds(probabilities, cuts), list(binarizer.classes_),
         [dataset.paths[i] for i in validation_index],
-        rule=f"per-label thresholds ({args.threshold_rule}) tuned on these images")
+        rule=decisions.describe(tuned_by=args.threshold_rule))
     return report, cuts
 
 

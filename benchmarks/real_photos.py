@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pyimagesearch import cli, files, splits  # noqa: E402
+from pyimagesearch import cli, defaults, files, labels, splits  # noqa: E402
 from pyimagesearch import dataset as data  # noqa: E402
 
 METRICS = ("exact_match", "binary_accuracy", "macro_f1", "macro_map")
@@ -73,7 +73,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size):
         train_index, validation_index = pool[inner_train], pool[inner_validation]
     policy = training.choose_precision("auto")
     model = training.build_model(size, targets.shape[1], policy=policy,
-                                 bn_momentum=0.99 if config == "recipe" else training.BN_MOMENTUM)
+                                 bn_momentum=defaults.RECIPE_BN_MOMENTUM if config == "recipe"
+                                 else defaults.BN_MOMENTUM)
     training.compile_model(model, 1e-3, epochs, "recipe" if config == "recipe" else "cosine",
                            training.steps_per_epoch(len(train_index), 32))
     callbacks = [] if config == "recipe" else [training.KeepBest("val_loss")]
@@ -120,7 +121,7 @@ def main(argv=None):
 def benchmark(args):
     size = (args.image_size, args.image_size)
     dataset = data.load_dataset(args.dataset, size, progress=False)
-    binarizer, targets = data.binarize(dataset.labels)
+    binarizer, targets = labels.binarize(dataset.labels)
     pool, held_out, dropped = held_out_images(dataset, targets)
     print(f"{len(dataset.paths)} images from {args.dataset}: the recipe holds out "
           f"{len(held_out) + len(dropped)}, {len(dropped)} dropped for an identical file on "

@@ -40,7 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
-from pyimagesearch import files  # noqa: E402
+from pyimagesearch import defaults, files  # noqa: E402
 
 PARTS = ("load", "train", "classify", "scale")
 TARGETS = {  # figure: (minimum project advantage, "higher" or "lower" is better)
@@ -344,11 +344,12 @@ def child_load_project(spec):
 
 def project_load(spec, paths_or_folder):
     from pyimagesearch import dataset as data
+    from pyimagesearch import labels
 
     if isinstance(paths_or_folder, str):
         source, origin = paths_or_folder, None
     else:
-        source = [(path, data.parse_labels(os.path.basename(os.path.dirname(path))))
+        source = [(path, labels.from_folder_name(os.path.basename(os.path.dirname(path))))
                   for path in paths_or_folder]
         origin = os.path.commonpath(paths_or_folder)
     started = time.perf_counter()
@@ -387,16 +388,16 @@ def child_train_project(spec):
     import numpy as np
 
     from pyimagesearch import artifacts, augment, training
-    from pyimagesearch import dataset as data
+    from pyimagesearch import labels
 
     dataset, _ = project_load(spec, spec["training"] + spec["scored"])
-    binarizer, targets = data.binarize(dataset.labels)
+    binarizer, targets = labels.binarize(dataset.labels)
     train_index = np.flatnonzero(np.isin(dataset.paths, spec["training"]))
     held_index = np.flatnonzero(np.isin(dataset.paths, spec["scored"]))
     epochs = spec.get("project_epochs") or spec["epochs"]
     keras.utils.set_random_seed(42)
     model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision(),
-                                 bn_momentum=training.BN_MOMENTUM if spec.get("bn_momentum") is None
+                                 bn_momentum=defaults.BN_MOMENTUM if spec.get("bn_momentum") is None
                                  else spec["bn_momentum"])
     training.compile_model(model, 1e-3, epochs, "cosine",
                            training.steps_per_epoch(len(train_index), 32))
@@ -468,11 +469,11 @@ def child_scale_project(spec):
     import numpy as np
 
     from pyimagesearch import augment, training
-    from pyimagesearch import dataset as data
+    from pyimagesearch import labels
 
     dataset, load_seconds = project_load(spec, spec["folder"])
     load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    binarizer, targets = data.binarize(dataset.labels)
+    binarizer, targets = labels.binarize(dataset.labels)
     keras.utils.set_random_seed(42)
     model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision())
     training.compile_model(model, 1e-3, 1, "cosine", len(targets) // 32)

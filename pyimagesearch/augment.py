@@ -19,13 +19,15 @@ import math
 import keras
 import tensorflow as tf
 
+from pyimagesearch import defaults
+
 
 @dataclasses.dataclass(frozen=True)
 class Augmentation:
-    rotation: float = 25.0  # degrees, either way
-    shift: float = 0.1  # fraction of width and height, either way
-    shear: float = 0.2  # degrees, as ImageDataGenerator's shear_range
-    zoom: float = 0.2  # scale drawn from [1 - zoom, 1 + zoom] per axis
+    rotation: float = defaults.ROTATION  # degrees, either way
+    shift: float = defaults.SHIFT  # fraction of width and height, either way
+    shear: float = defaults.SHEAR  # degrees, as ImageDataGenerator's shear_range
+    zoom: float = defaults.ZOOM  # scale drawn from [1 - zoom, 1 + zoom] per axis
     flip: bool = True  # horizontal flip half of the time
 
     def __call__(self, images, seed=None):

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from pyimagesearch import files
+from pyimagesearch import defaults, files
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
 
@@ -45,7 +45,7 @@ def _walk(folder, skip):
 
 def classify_files(model, class_names, paths, size, decide, batch_size=64, workers=None):
     """One result dict per path, in order: path, probabilities, labels, or error."""
-    workers = workers or min(8, os.cpu_count() or 1)
+    workers = workers or defaults.workers()
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
         for start in range(0, len(paths), batch_size):

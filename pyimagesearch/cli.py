@@ -92,6 +92,16 @@ def _show(value):
     return str(value) if isinstance(value, int) else f"{value:g}"
 
 
+def progress_bar(total, unit="image"):
+    """A Keras progress bar for `total` items: returns the function to call with the count
+    done so far. For dataset.load_dataset's `progress`."""
+    quiet_tensorflow()
+    import keras  # deferred, and only for the bar: importing it takes seconds
+
+    bar = keras.utils.Progbar(total, unit_name=unit)
+    return bar.update
+
+
 def quiet_tensorflow():
     """Import TensorFlow without the C++ log lines it prints before logging is set up.
 

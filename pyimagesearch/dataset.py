@@ -20,8 +20,9 @@ import sys
 
 import numpy as np
 
-from pyimagesearch import cli
+from pyimagesearch import defaults
 from pyimagesearch import images as image_io
+from pyimagesearch import labels
 from pyimagesearch import store
 from pyimagesearch.errors import ImageError, UserError
 
@@ -41,12 +42,6 @@ class Dataset:
     decoded: int = 0  # files decoded by this load; the others came from the cache
 
 
-def parse_labels(folder_name):
-    """`red_dress` -> ["red", "dress"]: lower-case, no empties, no repeats, in order."""
-    labels = [part.strip().lower() for part in folder_name.split("_")]
-    return list(dict.fromkeys(label for label in labels if label))
-
-
 def find_images(root):
     """Every image file under `root` (sorted, hidden files and folders left out)."""
     if not os.path.isdir(root):
@@ -61,10 +56,10 @@ def labelled_images(root):
     if not paths:
         raise UserError(f"no images found in {root}: expected label folders such as "
                         f"{os.path.join(root, 'red_dress')} holding JPEG or PNG files")
-    return [(path, parse_labels(os.path.basename(os.path.dirname(path)))) for path in paths]
+    return [(path, labels.from_folder_name(os.path.basename(os.path.dirname(path)))) for path in paths]
 
 
-def load_dataset(source, size, workers=None, progress=True, missing=(), cache_dir=None,
+def load_dataset(source, size, workers=None, progress=None, missing=(), cache_dir=None,
                  origin=None, scratch_dir=None):
     """Decode labelled images in parallel, resized to `size` = (width, height).
 
@@ -73,6 +68,8 @@ def load_dataset(source, size, workers=None, progress=True, missing=(), cache_di
     unreadable. With a `cache_dir`, unchanged files are taken from the cache.
     Images too many for memory go to a file in `scratch_dir` (default: `cache_dir`,
     else the system's temporary folder, which is memory itself on some systems).
+    `progress`, if given, is called with the number of files to decode and returns a
+    function called with the number decoded so far (cli.progress_bar draws a bar).
     """
     entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
     origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
@@ -165,12 +162,7 @@ def _save_cache(cache, unreadable, keys, paths, images, digests):
 
 def _decode_all(todo, size, images, digests, workers, progress):
     """Decode each (row, path) of `todo` into images[row]; [(path, reason)] that failed."""
-    bar = None
-    if progress:
-        cli.quiet_tensorflow()
-        import keras  # deferred, and only for the progress bar: importing it takes seconds
-
-        bar = keras.utils.Progbar(len(todo), unit_name="image")
+    update = progress(len(todo)) if progress else None
     skipped = []
 
     def decode(row, path):
@@ -182,15 +174,15 @@ def _decode_all(todo, size, images, digests, workers, progress):
         except OSError as error:  # readable by the decoder, then gone or locked for hashing
             return path, None, f"{path}: cannot read file ({error.strerror})"
 
-    workers = workers or min(8, os.cpu_count() or 1)
+    workers = workers or defaults.workers()
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
         for done, (path, digest, error) in enumerate(executor.map(decode, *zip(*todo)), 1):
             if digest is None:
                 skipped.append((path, error))
             else:
                 digests[path] = digest
-            if bar and (done % 64 == 0 or done == len(todo)):
-                bar.update(done)
+            if update and (done % 64 == 0 or done == len(todo)):
+                update(done)
     return skipped
 
 
@@ -218,7 +210,7 @@ def describe_skipped(skipped, limit=10):
     return "\n".join(lines)
 
 
-def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=True,
+def load_training_data(folder, manifest, validation_folder, size, workers=None, progress=None,
                        columns=(None, None), cache_dir=None, scratch_dir=None,
                        require_variety=True):
     """(dataset, validation indices or None): from folders or a manifest, plus an optional
@@ -272,23 +264,6 @@ def _without_copies(validation, training_hashes, folder):
 def _warn_skipped(dataset):
     if dataset.skipped:
         print(describe_skipped(dataset.skipped), file=sys.stderr)
-
-
-def binarize(labels):
-    """Fit scikit-learn's MultiLabelBinarizer: (binarizer, N x labels 0/1 array)."""
-    from sklearn.preprocessing import MultiLabelBinarizer
-
-    binarizer = MultiLabelBinarizer()
-    return binarizer, binarizer.fit_transform(labels)
-
-
-def targets_for(labels, class_names):
-    """0/1 targets in a trained model's label order; labels it does not know are dropped."""
-    from sklearn.preprocessing import MultiLabelBinarizer
-
-    known = set(class_names)
-    return MultiLabelBinarizer(classes=list(class_names)).fit_transform(
-        [[label for label in row if label in known] for row in labels])
 
 
 def describe(dataset, binarizer, targets):

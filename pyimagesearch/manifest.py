@@ -13,8 +13,8 @@ stays inside its label (Planet's `partly_cloudy` is one label, unlike a folder n
 
 import csv
 import os
-import re
 
+from pyimagesearch import labels
 from pyimagesearch.errors import UserError
 from pyimagesearch.images import IMAGE_EXTENSIONS
 
@@ -35,22 +35,15 @@ def read_manifest(path, image_root=None, path_column=None, labels_column=None):
         if not name:
             raise UserError(f"{path}, line {line}: empty {path_column!r}")
         image = _resolve(root, name)
-        labels = parse_labels(row.get(labels_column) or "")
+        image_labels = labels.from_text(row.get(labels_column) or "")
         if image is None:
             missing.append((os.path.join(root, name), f"{os.path.join(root, name)}: file not found "
                                                       f"(listed in {path}, line {line})"))
         else:
-            entries.append((image, labels))
+            entries.append((image, image_labels))
     if not entries:
         raise UserError(f"none of the images listed in {path} exist under {root}")
     return entries, missing
-
-
-def parse_labels(text):
-    """`"partly_cloudy, Primary"` -> ["partly_cloudy", "primary"]: split at commas and
-    spaces only, lower-case, no empties, no repeats, in order."""
-    labels = (label.strip().lower() for label in re.split(r"[,\s]+", text))
-    return list(dict.fromkeys(label for label in labels if label))
 
 
 def _read_rows(path):

@@ -11,12 +11,14 @@ in bfloat16 on a CPU; see pyimagesearch/custom_objects.py).
 import keras
 from keras import layers
 
+from pyimagesearch import defaults
 from pyimagesearch.custom_objects import FusedBatchNormalization
 
 
 class SmallerVGGNet:
     @staticmethod
-    def build(width, height, depth, classes, finalAct="softmax", momentum=0.99):
+    def build(width, height, depth, classes, finalAct="softmax",
+              momentum=defaults.RECIPE_BN_MOMENTUM):
         """Return the uncompiled network.
 
         `finalAct="softmax"` gives one label per image; `"sigmoid"` gives an

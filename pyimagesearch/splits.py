@@ -20,9 +20,10 @@ import random
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from pyimagesearch import defaults
 from pyimagesearch.errors import UserError
 
-METHODS = ("stratified", "recipe", "random")
+METHODS = defaults.SPLITS
 # imutils.paths.image_types, which the 2018 script listed its dataset with; the project reads
 # more formats (.gif, .webp), which the recipe never saw.
 RECIPE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")

@@ -14,11 +14,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import checkpoint, custom_objects
+from pyimagesearch import checkpoint, custom_objects, defaults
 from pyimagesearch.smallervggnet import SmallerVGGNet
-
-
-PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 
 
 def choose_precision(requested="auto"):
@@ -45,14 +42,7 @@ def _cpu_has_bfloat16():
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-# Batch normalisation's moving statistics, which prediction uses, follow training within
-# an epoch at 0.9. At Keras's 0.99 they lag about 100 steps behind weights that change
-# fast early on, and held-out exact match stays near 0.2 for the first 6-10 epochs
-# (measured on ../shared/data/fashion: 0.90 reached at epoch 4 instead of 11).
-BN_MOMENTUM = 0.9
-
-
-def build_model(size, classes, depth=3, policy="float32", bn_momentum=BN_MOMENTUM):
+def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.BN_MOMENTUM):
     """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling.
 
     `policy` is a Keras dtype policy ("float32", "mixed_bfloat16", ...); it
@@ -81,9 +71,6 @@ def recipe_decay(learning_rate, epochs):
     """
     return keras.optimizers.schedules.InverseTimeDecay(
         learning_rate, decay_steps=1, decay_rate=learning_rate / epochs)
-
-
-SCHEDULES = ("recipe", "cosine")
 
 
 def cosine_decay(learning_rate, epochs, steps_per_epoch):

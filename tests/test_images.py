@@ -9,6 +9,7 @@ from PIL import Image
 
 from pyimagesearch import dataset as data
 from pyimagesearch import images as image_io
+from pyimagesearch import labels
 from pyimagesearch.errors import ImageError, UserError
 from tests.conftest import make_dataset
 
@@ -109,12 +110,12 @@ def test_truncated_jpeg_is_refused(tmp_path):
         image_io.decode_image(str(truncated))
 
 
-@pytest.mark.parametrize("folder,labels", [
+@pytest.mark.parametrize("folder,expected", [
     ("red_dress", ["red", "dress"]), ("Red_Dress", ["red", "dress"]), ("red_red", ["red"]),
     ("shoes", ["shoes"]), ("light_blue_jeans", ["light", "blue", "jeans"]), ("_red__x_", ["red", "x"]),
 ])
-def test_labels_come_from_the_folder_name(folder, labels):
-    assert data.parse_labels(folder) == labels
+def test_labels_come_from_the_folder_name(folder, expected):
+    assert labels.from_folder_name(folder) == expected
 
 
 def test_dataset_skips_and_lists_unreadable_files(tmp_path):

@@ -1,0 +1,47 @@
+"""Every default and every list of choices, stated once; flags, docs and code read them here.
+
+Usage:
+    from pyimagesearch import defaults
+    parser.add_argument("--model", default=defaults.MODEL)
+    workers = workers or defaults.workers()
+
+Pure Python and cheap to import, so that `--help` and argument errors answer at once.
+"""
+
+import os
+
+# Where train.py writes and classify.py and evaluate.py read, unless told otherwise.
+OUTPUT = "output"  # folder for every output not named by a flag
+MODEL_NAME = "fashion.keras"  # the model inside OUTPUT (the recipe's name, fashion.model, works too)
+LABELBIN_NAME = "mlb.pickle"  # the pickled MultiLabelBinarizer inside OUTPUT, as in the recipe
+PLOT_NAME = "plot.png"  # training curves inside OUTPUT
+MODEL = os.path.join(OUTPUT, MODEL_NAME)
+LABELBIN = os.path.join(OUTPUT, LABELBIN_NAME)
+ANNOTATED = os.path.join(OUTPUT, "classified")  # classify.py's drawn images
+
+# Batch normalisation's moving-average momentum. At 0.9 the statistics that prediction uses
+# follow training within an epoch; at Keras's (and the recipe's) 0.99 they lag about 100
+# steps behind weights that change fast early on, and held-out exact match stays near 0.2
+# for the first 6-10 epochs on ../shared/data/fashion.
+BN_MOMENTUM = 0.9
+RECIPE_BN_MOMENTUM = 0.99
+
+# Augmentation strengths, the recipe's (Keras 2's ImageDataGenerator arguments).
+ROTATION = 25.0  # degrees, either way
+SHIFT = 0.1  # fraction of width and height, either way
+SHEAR = 0.2  # degrees, as ImageDataGenerator's shear_range
+ZOOM = 0.2  # scale drawn from [1 - ZOOM, 1 + ZOOM] per axis
+
+PREDICTION_BATCH = 64  # images per prediction batch in classify.py and evaluate.py
+
+# The choices of train.py's flags; the first of each is the default.
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # auto: 16-bit where hardware has it
+SPLITS = ("stratified", "recipe", "random")  # stratified: every combination on both sides
+KEEP = ("best", "last")  # best: the epoch with the best --monitor
+MONITORS = ("val_loss", "val_map", "val_exact_match")  # val_loss: smooth, threshold-free
+SCHEDULES = ("cosine", "recipe")  # cosine: decays to zero so that the last epochs settle
+
+
+def workers():
+    """Image decoding threads: one per core, at most 8 (beyond that decoding is disk-bound)."""
+    return min(8, os.cpu_count() or 1)
