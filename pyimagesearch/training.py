@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import checkpoint, custom_objects, defaults
+from pyimagesearch import checkpoint, custom_objects, defaults, grouped
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -42,8 +42,10 @@ def _cpu_has_bfloat16():
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.BN_MOMENTUM):
-    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling.
+def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.BN_MOMENTUM,
+                groups=None, class_names=None):
+    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling; or, given
+    label `groups` (and the `class_names` they refer to), one branch per group (grouped.py).
 
     `policy` is a Keras dtype policy ("float32", "mixed_bfloat16", ...); it
     applies to this model only, the global default is left as it was.
@@ -52,6 +54,8 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
     keras.mixed_precision.set_global_policy(policy)
     try:
         width, height = size
+        if groups:
+            return grouped.build(size, class_names, groups, bn_momentum)
         inputs = keras.Input(shape=(height, width, depth), name="image")
         x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
         if keras.config.image_data_format() == "channels_first":
@@ -61,6 +65,17 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
         return keras.Model(inputs, network(x), name="multilabel_smallervggnet")
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+def flip_averaged(model):
+    """The same model answering with the mean of its probabilities for the image and for its
+    mirror image: a prediction-time average that costs a second pass, never training time.
+    The weights are shared, not copied."""
+    inputs = keras.Input(shape=model.input_shape[1:], dtype=model.input.dtype, name="image")
+    mirrored = custom_objects.HorizontalFlip(name="mirror")(inputs)
+    outputs = layers.Average(name="flip_average", dtype="float32")(
+        [model(inputs), model(mirrored)])
+    return keras.Model(inputs, outputs, name=f"{model.name}_flip_averaged")
 
 
 def recipe_decay(learning_rate, epochs):
@@ -80,15 +95,17 @@ def cosine_decay(learning_rate, epochs, steps_per_epoch):
         learning_rate, decay_steps=max(1, epochs * steps_per_epoch))
 
 
-def compile_model(model, learning_rate, epochs, schedule="recipe", steps_per_epoch=1):
-    """Adam with the chosen schedule, binary cross-entropy per label."""
+def compile_model(model, learning_rate, epochs, schedule="recipe", steps_per_epoch=1,
+                  loss="binary_crossentropy"):
+    """Adam with the chosen schedule; binary cross-entropy per label unless another `loss`
+    (grouped.loss for a model with label groups)."""
     if schedule == "cosine":
         rate = cosine_decay(learning_rate, epochs, steps_per_epoch)
     else:
         rate = recipe_decay(learning_rate, epochs)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=rate),
-        loss="binary_crossentropy",
+        loss=loss,
         metrics=[keras.metrics.BinaryAccuracy(name="binary_accuracy"),
                  keras.metrics.MeanMetricWrapper(custom_objects.exact_match, name="exact_match"),
                  # Area under the precision-recall curve per label, averaged: mAP's estimate.

@@ -1,0 +1,92 @@
+"""A network whose label groups do not lean on each other: one branch per group.
+
+Usage:
+    model = build(size=(96, 96), class_names=["black", "blue", "dress", ...], groups=groups)
+    model.compile(loss=loss(class_names, groups), ...)
+
+Trained on black jeans and red or blue dresses, one sigmoid per label on one trunk learns
+"dark means jeans": the colour is found, the item is guessed from it, and a black dress
+comes out "black, jeans". Here, when the labels form a colour group (see groups.py):
+- the colour branch sees RGB: a small network, since colour needs little depth;
+- every other group's branch, the recipe's SmallerVGGNet, sees the image colour-stripped
+  (one standardised grey channel, its brightness, contrast and gamma jittered in training),
+  so that neither hue nor darkness can stand in for shape.
+Without a colour group, the groups share one RGB SmallerVGGNet with a head per group. Each
+exclusive group ends in a softmax (exactly one of its labels), any other in sigmoids; the
+output is one probability per label in `class_names` order, as the one-trunk model's, so
+thresholds, evaluation and classification need not know which network made it.
+"""
+
+import keras
+from keras import layers
+
+from pyimagesearch import custom_objects
+from pyimagesearch.smallervggnet import SmallerVGGNet
+
+COLOUR = "colour"  # the name groups.py gives a group made of colour names
+
+
+def spec(class_names, groups):
+    """[[column indices], exclusive] per group, for the layers and the loss."""
+    class_names = [str(name) for name in class_names]
+    covered = sorted(label for group in groups for label in group.labels)
+    if covered != sorted(class_names):
+        raise ValueError(f"groups {covered} do not cover the labels {sorted(class_names)} once")
+    return [[[class_names.index(label) for label in group.labels], bool(group.exclusive)]
+            for group in groups]
+
+
+def build(size, class_names, groups, bn_momentum):
+    """The model: uint8 RGB images in, one probability per label (in `class_names` order) out."""
+    width, height = size
+    inputs = keras.Input(shape=(height, width, 3), name="image")
+    rgb = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    layout = spec(class_names, groups)
+    if any(group.name == COLOUR for group in groups):
+        logits, columns = _branches(rgb, (width, height), groups, layout, bn_momentum)
+        logits = layers.Concatenate(name="group_logits", dtype="float32")(logits) \
+            if len(logits) > 1 else logits[0]
+        logits = custom_objects.GatherColumns([columns.index(i) for i in range(len(columns))],
+                                              name="label_order")(logits)
+    else:
+        trunk = SmallerVGGNet.build(width, height, 3, len(class_names), finalAct="linear",
+                                    momentum=bn_momentum)
+        logits = trunk(rgb)
+    outputs = custom_objects.GroupActivation(layout, name="group_activation")(logits)
+    return keras.Model(inputs, outputs, name="grouped_branches")
+
+
+def _branches(rgb, size, groups, layout, bn_momentum):
+    """(logits of each group's branch, the label column of each logit, in order)."""
+    width, height = size
+    stripped = custom_objects.ColourStripped(name="colour_stripped")(rgb)
+    logits, columns = [], []
+    for group, (indices, _) in zip(groups, layout):
+        if group.name == COLOUR:
+            logits.append(_colour_branch(rgb, len(indices), bn_momentum))
+        else:
+            branch = SmallerVGGNet.build(width, height, 1, len(indices), finalAct="linear",
+                                         momentum=bn_momentum)
+            branch.name = f"{group.name}_branch"
+            logits.append(branch(stripped))
+        columns += indices
+    return logits, columns
+
+
+def _colour_branch(rgb, classes, bn_momentum):
+    """A small RGB network: three convolution blocks and a narrow dense layer. Colour is
+    read from a few pixels' values, not from shape, so it needs little depth."""
+    x = rgb
+    for filters, pool in ((16, 3), (32, 2), (64, 2)):
+        x = layers.Conv2D(filters, 3, padding="same", name=f"colour_conv{filters}")(x)
+        x = layers.Activation("relu")(x)
+        x = custom_objects.FusedBatchNormalization(momentum=bn_momentum)(x)
+        x = layers.MaxPooling2D(pool)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.25)(x)
+    x = layers.Dense(64, activation="relu", name="colour_dense")(x)
+    return layers.Dense(classes, dtype="float32", name="colour_logits")(x)
+
+
+def loss(class_names, groups, label_smoothing=0.0):
+    return custom_objects.GroupedCrossEntropy(spec(class_names, groups), label_smoothing)
