@@ -3,10 +3,15 @@
 Usage:
     python audit.py --dataset dataset
     python audit.py --manifest labels.csv --report audit.json
+    python audit.py --groups "colour=black,blue,red;item=dress,jeans,shirt"
 
 Reports images per folder and per label, the label co-occurrence table, unreadable files,
 exact duplicates (by content hash) with conflicting labels or falling on both sides of the
-split, and label combinations that are absent or rare; saves it all as JSON.
+split, and label combinations that are rare or absent from training, saying for each absent
+one whether the design (label groups, as train.py's --groups) can be expected to predict it:
+every part seen in some folder, or a part never seen. Declared groups may name labels the
+data lacks (black, above, with no black folder), to ask about a whole catalogue. Saves it all
+as JSON.
 """
 
 import argparse
@@ -15,7 +20,8 @@ import sys
 
 import numpy as np
 
-from pyimagesearch import cli, defaults
+from pyimagesearch import cli, defaults, groups
+from pyimagesearch.errors import UserError
 
 
 def build_parser():
@@ -32,6 +38,9 @@ def build_parser():
         help="fraction held out (default: %(default)s)")
     add("--seed", type=cli.integer(0, 2 ** 32 - 1), default=42,
         help="split seed (default: %(default)s)")
+    add("--groups", default=defaults.GROUPS,
+        help="label groups to judge absent combinations by, as train.py's --groups: auto, "
+             "none, or NAME=label,...;NAME+=label,... (default: %(default)s)")
     add("--report", default=os.path.join("output", "audit.json"),
         help="JSON file to write (default: %(default)s)")
     add("--workers", type=cli.integer(minimum=1), default=None,
@@ -40,7 +49,13 @@ def build_parser():
 
 
 def parse_args(argv=None):
-    return build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        groups.check_flag(args.groups)
+    except UserError as error:
+        parser.error(f"argument --groups: {error}")
+    return args
 
 
 def run_audit(args):
@@ -52,11 +67,13 @@ def run_audit(args):
     dataset, _ = data.load_training_data(args.dataset, args.manifest, None, (8, 8),
                                          args.workers, cli.progress_bar,
                                          columns=(args.path_column, args.labels_column))
-    _, targets = labels.binarize(dataset.labels)
+    binarizer, targets = labels.binarize(dataset.labels)
+    design = groups.resolve(args.groups, list(binarizer.classes_), dataset.paths,
+                            from_folders=not args.manifest, allow_unknown=True)
     train_index, validation_index = splits.split(
         targets, dataset.hashes, args.validation_split, args.seed, args.split,
         multilabel=args.manifest is not None, paths=dataset.paths)
-    report = audit.audit_dataset(dataset, train_index, validation_index)
+    report = audit.audit_dataset(dataset, train_index, validation_index, design)
     report["split"] = {"method": args.split, "train": len(train_index),
                        "validation": len(np.asarray(validation_index))}
     artifacts.write_json(args.report, report)

@@ -5,9 +5,10 @@ Usage:
     python classify.py --model fashion.model --labelbin mlb.pickle --image examples/example_01.jpg
     python classify.py --image photos/ more.jpg --json
 
-Prints every label's probability and the labels it predicts (by default those
-reaching the per-label thresholds tuned in training), and writes each image with
-its two most probable labels drawn on it.
+Prints every label's probability and the labels it predicts (by default one label of each
+exclusive label group the model was trained with, such as one colour and one item, and
+those other labels reaching the per-label thresholds tuned in training), and writes each
+image with its two most probable labels drawn on it.
 """
 
 import argparse
@@ -55,7 +56,7 @@ def parse_args(argv=None):
 
 
 def classify(args):
-    from pyimagesearch import artifacts, classifier, decisions, display, files
+    from pyimagesearch import artifacts, classifier, decisions, display, files, groups
 
     if args.annotate:  # refused before anything loads: the user's images are never drawn over
         files.check_apart(args.annotated, args.image, "--annotated")
@@ -66,13 +67,15 @@ def classify(args):
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
+    model_groups = groups.from_description(description, class_names)
     decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
-                                    args.threshold, args.top_k)
+                                    args.threshold, args.top_k, model_groups, class_names)
     results = classifier.classify_files(model, class_names, paths, artifacts.input_size(model),
-                                        decide, args.batch_size, args.workers)
+                                        decide, args.batch_size, args.workers, model_groups)
     taken = set()
     for result in results:
-        print(json.dumps(result) if args.json else classifier.format_result(result), flush=True)
+        print(json.dumps(result) if args.json else classifier.format_result(result, model_groups),
+              flush=True)
         if "error" in result or not (args.annotate or args.show):
             continue
         image = display.annotate(result)

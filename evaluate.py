@@ -5,7 +5,8 @@ Usage:
     python evaluate.py --model fashion.model --labelbin mlb.pickle --manifest labels.csv
 
 Prints exact match, Hamming loss, per-label binary accuracy, precision, recall, F1,
-support and average precision, micro and macro F1, macro mAP and the worst-classified
+support and average precision, micro and macro F1, macro mAP, for a model with label
+groups each group's accuracy and true-against-predicted counts, and the worst-classified
 images, and saves them as JSON (default: beside the model).
 """
 
@@ -57,20 +58,23 @@ def evaluate(args):
     from pyimagesearch import dataset as data
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, decisions, evaluation, labels, training
+    from pyimagesearch import artifacts, decisions, evaluation, groups, labels, training
 
     model, binarizer, description = artifacts.load_artifacts(
         args.model, args.labelbin, args.trust_model_code)
     class_names = list(binarizer.classes_)
+    model_groups = groups.from_description(description, class_names)
     dataset, _ = data.load_training_data(
         args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
         cli.progress_bar, columns=(args.path_column, args.labels_column), require_variety=False)
     targets = labels.targets_for(dataset.labels, class_names)
     probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
     decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
-                                    args.threshold, args.top_k)
-    report = evaluation.evaluate(targets, probabilities, decide(probabilities), class_names,
-                                 dataset.paths, rule=decisions.describe(args.threshold, args.top_k))
+                                    args.threshold, args.top_k, model_groups, class_names)
+    report = evaluation.evaluate(
+        targets, probabilities, decide(probabilities), class_names, dataset.paths,
+        rule=decisions.describe(args.threshold, args.top_k, groups=model_groups),
+        groups=model_groups)
     name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
     path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
     artifacts.write_json(path, report)

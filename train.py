@@ -4,9 +4,11 @@ Usage:
     python train.py                      # bundled dataset/ -> output/
     python train.py --dataset dataset --model fashion.model --labelbin mlb.pickle --plot plot.png
     python train.py --manifest labels.csv --dataset images/
+    python train.py --groups "colour=black,blue,red;item=dress,jeans,shirt"
 
 Each folder's name lists its images' labels, joined by "_" (red_dress -> red, dress), or a
-CSV manifest lists each image's labels.
+CSV manifest lists each image's labels. Folder names of one shape (colour_item) make label
+groups: one colour and one item per image (see pyimagesearch/groups.py).
 """
 
 import argparse
@@ -14,7 +16,7 @@ import os
 import shlex
 import sys
 
-from pyimagesearch import cli, decisions, defaults  # all cheap: no TensorFlow, no scikit-learn
+from pyimagesearch import cli, decisions, defaults, groups  # cheap: no TensorFlow, scikit-learn
 from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
@@ -36,6 +38,7 @@ DEFAULTS = dict(
     bn_momentum=defaults.BN_MOMENTUM,  # prediction's statistics keep up with training
     patience=None,  # stop after this many epochs without a better --monitor (default: never)
     threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
+    groups=defaults.GROUPS,  # label groups from folder names of one shape, if they have one
 )
 
 
@@ -93,9 +96,14 @@ def build_parser():
     add("--threshold-rule", choices=tuple(decisions.RULES),
         help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
              "or fixed 0.5 (default: %(default)s)")
+    add("--groups", metavar="GROUPS",
+        help="label groups: auto (one group per position of folder names of one shape, "
+             "such as colour_item), none (one independent sigmoid per label, the recipe's), "
+             "or NAME=label,label;... with NAME+= for a group whose labels may go together; "
+             "labels left out form the group 'other' (default: %(default)s)")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
-             "batch normalisation momentum 0.99, 0.5 thresholds")
+             "batch normalisation momentum 0.99, 0.5 thresholds, no label groups")
     add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
@@ -108,13 +116,19 @@ def build_parser():
 
 
 def parse_args(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        groups.check_flag(args.groups)
+    except UserError as error:
+        parser.error(f"argument --groups: {error}")
     # How this run was asked for, to tell the user how to resume it (not a setting).
     args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
     if args.recipe:
         args.split, args.keep, args.schedule = "recipe", "last", "recipe"
         args.threshold_rule = "fixed"
         args.bn_momentum = defaults.RECIPE_BN_MOMENTUM
+        args.groups = groups.NONE
     args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)
     args.labelbin = args.labelbin or os.path.join(args.output, defaults.LABELBIN_NAME)
     args.plot = args.plot or os.path.join(args.output, defaults.PLOT_NAME)
@@ -153,8 +167,13 @@ def _run(args):
         scratch_dir=cache_dir or os.path.dirname(os.path.abspath(args.model)))
     binarizer, targets = labels.binarize(dataset.labels)
     print(data.describe(dataset, binarizer, targets))
+    # The groups the network and the decisions use; a list of groups.Group, [] for none.
+    args.groups_resolved = groups.resolve(args.groups, list(binarizer.classes_), dataset.paths,
+                                          dataset.labels, from_folders=not args.manifest)
+    print(groups.describe(args.groups_resolved))
     train_index, validation_index = _split(args, dataset, targets, validation_index)
-    dataset_audit = audit.audit_dataset(dataset, train_index, validation_index)
+    dataset_audit = audit.audit_dataset(dataset, train_index, validation_index,
+                                        args.groups_resolved)
     print(audit.format_audit(dataset_audit))
 
     cli.quiet_tensorflow()
@@ -165,7 +184,8 @@ def _run(args):
                                       state, settings)
     report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
-        "thresholds": dict(zip(map(str, binarizer.classes_), map(float, cuts))),
+        "thresholds": decisions.thresholds_to_save(binarizer.classes_, cuts),
+        "groups": groups.to_json(args.groups_resolved),
         "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)},
         reports={"audit": dataset_audit, "evaluation": report})  # one set, one save id
@@ -199,7 +219,7 @@ def _check_outputs(args):
 # may differ when resuming, and a finished run is the same run whatever they are.
 NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
                "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
-               "requested_precision")
+               "requested_precision", "groups_resolved")
 DATA_PATHS = ("dataset", "manifest", "val_dataset")
 
 
@@ -330,16 +350,20 @@ def _how_to_resume(done, args, folder):
 
 
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):
-    """Tune the per-label thresholds on the validation images and score them there."""
+    """Tune the per-label thresholds on the validation images and score them there; the
+    labels of exclusive groups are decided one per group, untuned."""
     from pyimagesearch import evaluation, training
 
+    class_names, model_groups = list(binarizer.classes_), args.groups_resolved
     probabilities = training.predict(model, dataset.images, validation_index)
-    cuts = decisions.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule)
+    cuts = decisions.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule,
+                                     model_groups, class_names)
+    decide = decisions.make_decider(cuts, groups=model_groups, class_names=class_names)
     report = evaluation.evaluate(
-        targets[validation_index], probabilities,
-        decisions.apply_thresholds(probabilities, cuts), list(binarizer.classes_),
+        targets[validation_index], probabilities, decide(probabilities), class_names,
         [dataset.paths[i] for i in validation_index],
-        rule=decisions.describe(tuned_by=args.threshold_rule))
+        rule=decisions.describe(tuned_by=args.threshold_rule, groups=model_groups),
+        groups=model_groups)
     return report, cuts
 
 
@@ -357,6 +381,8 @@ def _settings(args):
     settings.update(dataset=os.path.abspath(image_root), versions=_versions(), **{
         key: getattr(args, key) and os.path.abspath(getattr(args, key))
         for key in ("manifest", "val_dataset")})
+    if getattr(args, "groups_resolved", None) is not None:  # known once the labels are read
+        settings["groups_resolved"] = groups.to_json(args.groups_resolved)
     return settings
 
 

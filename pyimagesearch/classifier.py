@@ -2,11 +2,12 @@
 
 Usage:
     decide = decisions.make_decider(thresholds=[0.4, 0.6, ...])  # or threshold=0.5, or top_k=2
-    results = classify_files(model, class_names, paths, size, decide)
-    for result in results: print(format_result(result))
+    results = classify_files(model, class_names, paths, size, decide, groups=model_groups)
+    for result in results: print(format_result(result, model_groups))
 
 Files are decoded in parallel and predicted in batches; a file that cannot be
-read becomes a result with an "error" instead of stopping the run.
+read becomes a result with an "error" instead of stopping the run. A model with label
+groups also says which of each group's labels it chose: {"colour": ["black"], ...}.
 """
 
 import concurrent.futures
@@ -15,6 +16,7 @@ import os
 import numpy as np
 
 from pyimagesearch import defaults, files
+from pyimagesearch import groups as label_groups
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
 
@@ -43,8 +45,10 @@ def _walk(folder, skip):
     return [path for path in found if not files.is_within(os.path.realpath(path), skip)]
 
 
-def classify_files(model, class_names, paths, size, decide, batch_size=64, workers=None):
-    """One result dict per path, in order: path, probabilities, labels, or error."""
+def classify_files(model, class_names, paths, size, decide, batch_size=64, workers=None,
+                   groups=()):
+    """One result dict per path, in order: path, probabilities, labels (and, with label
+    groups, each group's chosen labels), or error."""
     workers = workers or defaults.workers()
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
@@ -52,6 +56,11 @@ def classify_files(model, class_names, paths, size, decide, batch_size=64, worke
             chunk = paths[start:start + batch_size]
             decoded = list(executor.map(lambda path: _try_load(path, size), chunk))
             results.extend(_predict_chunk(model, class_names, chunk, decoded, decide))
+    if groups:
+        for result in results:
+            if "labels" in result:
+                result["groups"] = {group.name: [label for label in result["labels"]
+                                                 if label in group.labels] for group in groups}
     return results
 
 
@@ -84,14 +93,18 @@ def _predict_chunk(model, class_names, paths, decoded, decide):
     return results
 
 
-def format_result(result):
-    """Every label's probability, most probable first, the accepted ones marked."""
+def format_result(result, groups=()):
+    """Every label's probability, most probable first, its group named, the accepted ones
+    marked."""
     if "error" in result:
         return f"error: {result['error']}"
     lines = [f"{result['path']}:"]
     ranked = sorted(result["probabilities"].items(), key=lambda item: -item[1])
+    group_of = label_groups.group_of(groups)
+    width = max(map(len, group_of.values()), default=0)
     for name, probability in ranked:
+        group = f"  {group_of.get(name, ''):<{width}}" if group_of else ""
         mark = "  <- predicted" if name in result["labels"] else ""
-        lines.append(f"  {name:<12} {probability * 100:6.2f}%{mark}")
+        lines.append(f"  {name:<12} {probability * 100:6.2f}%{group}{mark}".rstrip())
     lines.append(f"  labels: {', '.join(result['labels']) or 'none (no label reached its threshold)'}")
     return "\n".join(lines)

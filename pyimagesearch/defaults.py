@@ -40,6 +40,7 @@ SPLITS = ("stratified", "recipe", "random")  # stratified: every combination on 
 KEEP = ("best", "last")  # best: the epoch with the best --monitor
 MONITORS = ("val_loss", "val_map", "val_exact_match")  # val_loss: smooth, threshold-free
 SCHEDULES = ("cosine", "recipe")  # cosine: decays to zero so that the last epochs settle
+GROUPS = "auto"  # groups from folder names of one shape (colour_item); none: one sigmoid per label
 
 
 def workers():

@@ -1,14 +1,17 @@
 """Honest multi-label scores: what fraction of images got every label right.
 
 Usage:
-    report = evaluate(targets, probabilities, decisions, class_names, paths)
+    report = evaluate(targets, probabilities, decisions, class_names, paths, groups=groups)
     print(format_report(report))
 
 Keras' "accuracy" on a sigmoid model is per-label binary accuracy: it counts
 each (image, label) pair, so a model that says "no" to everything scores about
 67% on six labels with two positives each. The headline here is exact match
 (scikit-learn's subset accuracy), and binary accuracy is named as what it is.
-Every number comes from scikit-learn's metrics.
+Every number comes from scikit-learn's metrics. With label groups (pyimagesearch/groups.py)
+the report adds each group's accuracy (images whose value in the group is right: their
+colour, say, whatever their item) and, for an exclusive group, the count of each true value
+against each predicted one, which shows what a black dress is taken for.
 """
 
 import warnings
@@ -17,12 +20,14 @@ import numpy as np
 from sklearn import metrics
 
 from pyimagesearch import decisions as decision_rule  # `decisions` here names 0/1 arrays
+from pyimagesearch import groups as label_groups
 
 WORST = 10  # images listed as the worst classified
 
 
-def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""):
-    """The full report for 0/1 `decisions` made from `probabilities` against `targets`."""
+def evaluate(targets, probabilities, decisions, class_names, paths=None, rule="", groups=None):
+    """The full report for 0/1 `decisions` made from `probabilities` against `targets`;
+    `groups`, when given, adds the per-group scores."""
     targets = np.asarray(targets, dtype=np.int64)
     probabilities = np.asarray(probabilities, dtype=np.float64)
     decisions = np.asarray(decisions, dtype=np.int64)
@@ -35,7 +40,7 @@ def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""
                "f1": float(f1[i]), "support": int(support[i]),
                "average_precision": _or_none(average_precision[i])}
         for i, name in enumerate(class_names)}
-    return {
+    report = {
         "images": int(len(targets)),
         "decision_rule": rule,
         "exact_match": float(metrics.accuracy_score(targets, decisions)),
@@ -50,6 +55,39 @@ def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""
         "per_label": per_label,
         "worst": worst_images(targets, probabilities, decisions, class_names, paths),
     }
+    if groups:
+        report["groups"] = group_scores(targets, decisions, class_names, groups)
+    return report
+
+
+def group_scores(targets, decisions, class_names, groups):
+    """{group: labels, exclusive, accuracy and, for an exclusive group, the confusion
+    counts {true value: {predicted value: images}}}."""
+    scores = {}
+    for group in groups:
+        columns = label_groups.columns(group, class_names)
+        truth, chosen = targets[:, columns], decisions[:, columns]
+        entry = {"labels": list(group.labels), "exclusive": group.exclusive,
+                 "accuracy": float((truth == chosen).all(axis=1).mean()) if len(truth) else None}
+        if group.exclusive:
+            entry["confusion"] = confusion(truth, chosen, group.labels)
+        scores[group.name] = entry
+    return scores
+
+
+def confusion(truth, chosen, names):
+    """{true value: {predicted value: count}} over every value of the group, plus "none"
+    (no label of the group) or "a+b" (several) where images have them."""
+    def value(row):
+        return "+".join(name for name, flag in zip(names, row) if flag) or "none"
+
+    pairs = [(value(t), value(c)) for t, c in zip(truth, chosen)]
+    extra = sorted({v for pair in pairs for v in pair} - set(names))
+    values = list(names) + extra
+    table = {true: {predicted: 0 for predicted in values} for true in values}
+    for true, predicted in pairs:
+        table[true][predicted] += 1
+    return table
 
 
 def _average_precision(targets, probabilities):
@@ -100,12 +138,32 @@ def format_report(report, title="held-out split"):
                      f"{_number(row['precision']):>9} {_number(row['recall']):>7} "
                      f"{_number(row['f1']):>6} {_number(row['average_precision']):>6} "
                      f"{row['support']:>7}")
+    lines += _group_lines(report.get("groups") or {})
     if report["worst"]:
         lines.append(f"  worst classified ({len(report['worst'])} shown):")
         lines += [f"    {item['path']}: is {'+'.join(item['labels']) or 'nothing'}, "
                   f"predicted {'+'.join(item['predicted']) or 'nothing'}"
                   for item in report["worst"]]
     return "\n".join(lines)
+
+
+def _group_lines(groups):
+    """Each group's accuracy, then each exclusive group's true-vs-predicted counts."""
+    if not groups:
+        return []
+    lines = ["  per group (images whose value in the group is right): " + ", ".join(
+        f"{name} {_number(entry['accuracy'])}" for name, entry in groups.items())]
+    for name, entry in groups.items():
+        table = entry.get("confusion")
+        if not table:
+            continue
+        values = list(table)
+        width = max(8, *map(len, values)) + 1
+        lines.append(f"  {name}: true (rows) against predicted (columns)")
+        lines.append(f"    {'':<{width}}" + "".join(f"{value:>{width}}" for value in values))
+        lines += [f"    {true:<{width}}" + "".join(f"{table[true][value]:>{width}}"
+                                               for value in values) for true in values]
+    return lines
 
 
 def _number(value):
