@@ -159,9 +159,11 @@ class Checkpoint(keras.callbacks.Callback):
                                          self.best_file)
 
 
-def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None):
+def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None,
+                 recolouring=None):
     """A tf.data pipeline over the uint8 `images` at `index` (default: all); shuffled and
-    augmented when training.
+    augmented when training. `recolouring` (recolour.Recolouring), if given, repaints and
+    relabels images before the `augmentation` warps them.
 
     Batches are gathered from the NumPy array as they are needed, so neither TensorFlow
     nor the caller holds a second copy of the images: memory stays that of the uint8 data.
@@ -181,9 +183,20 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None, inde
         # then augment the same way on every run with that seed.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         batches = tf.data.Dataset.zip((batches, seeds)).map(
-            lambda batch, pair: (augmentation(batch[0], pair), batch[1]),
-            num_parallel_calls=tf.data.AUTOTUNE)
+            _augmenter(augmentation, recolouring), num_parallel_calls=tf.data.AUTOTUNE)
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _augmenter(augmentation, recolouring):
+    """A tf.data map function: (batch, seed pair) -> the batch recoloured, then warped."""
+
+    def augment_batch(batch, pair):
+        images, targets = batch
+        if recolouring is not None:
+            images, targets = recolouring(images, targets, pair)
+        return augmentation(images, pair), targets
+
+    return augment_batch
 
 
 def _gatherer(images, targets):
@@ -214,10 +227,11 @@ def steps_per_epoch(count, batch_size):
 
 
 def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1,
-        callbacks=(), initial_epoch=0):
+        callbacks=(), initial_epoch=0, recolouring=None):
     """Train; `train` and `validation` are (uint8 images, 0/1 targets[, row index]) tuples."""
     keras.utils.set_random_seed(seed)
-    train_batches = make_batches(*train[:2], batch_size, augmentation, seed, *train[2:])
+    train_batches = make_batches(*train[:2], batch_size, augmentation, seed, *train[2:],
+                                 recolouring=recolouring)
     validation_batches = make_batches(*validation[:2], batch_size, None, None, *validation[2:])
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
                      shuffle=False, verbose=verbose,  # make_batches shuffles

@@ -156,6 +156,7 @@ def test_saved_thresholds_drive_classify(trained, tmp_path, capsys):
     shutil.copy(trained["model"], model)
     shutil.copy(trained["labelbin"], tmp_path / "m.pickle")
     description = json.load(open(trained["model"] + ".json"))
+    description["groups"] = []  # per-label thresholds decide only without exclusive groups
     description["thresholds"] = {"blue": 0.0, "dress": 0.0, "red": 1.01, "shirt": 1.01}
     (tmp_path / "m.keras.json").write_text(json.dumps(description))
     image = os.path.join(trained["dataset"], "red_shirt", "002.png")
