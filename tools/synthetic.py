@@ -1,11 +1,19 @@
-"""Synthetic fashion photographs: the project's bundled training data and examples.
+"""Synthetic fashion photographs: the project's bundled training data and examples, and larger
+catalogues with absent colour-item pairs.
 
-Each image shows one garment (a dress, a shirt or a pair of jeans) in one colour family (black,
-blue or red), drawn with OpenCV and NumPy on a varied background, sometimes worn by a plain
-mannequin-like figure or hung on a hanger, sometimes next to small unrelated objects. The item
-can only be told from its shape and the colour only from the garment itself: backgrounds,
-figures and distractors are drawn from the same distribution for every class. Every image comes
-from its own seeded generator, so the same code and library versions always write the same bytes.
+Each image shows one garment (a dress, a shirt, a pair of jeans, shorts or shoes) in one colour
+family (black, blue, red, white, brown or green), drawn with OpenCV and NumPy on a varied
+background, sometimes worn by a plain mannequin-like figure or hung on a hanger, sometimes next
+to small unrelated objects. The item can only be told from its shape and the colour only from
+the garment itself: backgrounds, figures and distractors are drawn from the same distribution
+for every class. Every image comes from its own seeded generator, so the same code and library
+versions always write the same bytes.
+
+The bundled dataset is the 2018 recipe's six folders (three colours, three items). A catalogue
+(--catalogue) is the shape real shops have: 6 colours x 5 items with 24 of the 30 pairs present,
+the 6 absent pairs drawn from the seed so that every colour and every item still appears in at
+least 3 folders; DIR/absent.txt names them, and --catalogue-absent writes images of them for
+scoring unseen combinations.
 
 It is data preparation, run by hand, never by the tool itself, so it lives outside the
 library package (as nanoGPT's data/*/prepare.py do).
@@ -13,10 +21,13 @@ library package (as nanoGPT's data/*/prepare.py do).
 Usage:
     python tools/synthetic.py --dataset dataset --examples examples --per-class 150
     (--seed, 2018 by default, picks a different but equally reproducible set)
+    python tools/synthetic.py --catalogue catalogue --catalogue-absent catalogue_absent \
+        --per-class 60 --absent-per-class 30
 """
 
 import argparse
 import colorsys
+import itertools
 import os
 import re
 import sys
@@ -29,8 +40,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pyimagesearch import files  # noqa: E402  the project's atomic writes
 
 CLASSES = ("black_jeans", "blue_dress", "blue_jeans", "blue_shirt", "red_dress", "red_shirt")
-COLOURS = ("black", "blue", "red")
-ITEMS = ("dress", "shirt", "jeans")
+# Every colour and item the generator draws; the catalogue is their product. The recipe's three
+# of each come first, so catalogue indices never move when another is appended.
+COLOURS = ("black", "blue", "red", "white", "brown", "green")
+ITEMS = ("dress", "shirt", "jeans", "shoes", "shorts")
 EXAMPLES = (("red", "dress"), ("blue", "dress"), ("red", "shirt"), ("blue", "shirt"),
             ("blue", "jeans"), ("black", "jeans"), ("black", "dress"))
 
@@ -40,6 +53,13 @@ EXAMPLES_SIZE = 256  # large enough to look good with a prediction written on to
 SUPERSAMPLE = 2  # draw at twice the size and shrink: smooth edges without per-shape antialiasing
 DATASET_STREAM = 0  # seed-sequence tags: the examples never share a seed with a training image
 EXAMPLES_STREAM = 1
+CATALOGUE_STREAM = 2  # images of a catalogue's present pairs
+CATALOGUE_ABSENT_STREAM = 3  # images of its absent pairs, for scoring unseen combinations
+ABSENT_CHOICE_STREAM = 4  # which pairs a catalogue leaves out
+CATALOGUE_ABSENT = 6  # pairs left out of the 30: 24 folders remain
+CATALOGUE_MINIMUM = 3  # every colour and every item keeps at least this many present folders
+CATALOGUE_ABSENT_PER_CLASS = 30  # default images per absent pair under --catalogue-absent
+ABSENT_LIST = "absent.txt"  # the catalogue's absent pairs, one folder name a line
 SUBPIXEL_BITS = 4  # fixed-point bits for OpenCV drawing calls, so shapes sit between pixels
 
 SKIN_TONES = np.array([(0.98, 0.87, 0.78), (0.93, 0.76, 0.64), (0.80, 0.60, 0.45),
@@ -54,6 +74,10 @@ BUTTON_COLOURS = np.array([(0.92, 0.91, 0.88), (0.10, 0.10, 0.10), (0.45, 0.33, 
                           np.float32)  # pearl, dark, horn
 RIVET_COLOURS = np.array([(0.78, 0.60, 0.30), (0.75, 0.75, 0.75)], np.float32)  # brass, steel
 GOLD_THREAD = np.array([0.85, 0.60, 0.25], np.float32)
+SOLE_COLOURS = np.array([(0.93, 0.92, 0.88), (0.09, 0.09, 0.09), (0.62, 0.45, 0.27),
+                         (0.33, 0.21, 0.12)], np.float32)  # white rubber, black, gum, leather
+EYELET_COLOURS = np.array([(0.75, 0.75, 0.75), (0.10, 0.10, 0.10), (0.78, 0.60, 0.30)],
+                          np.float32)  # steel, black, brass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +92,14 @@ def hsv_colour(hue_degrees, saturation, value):
 
 def sample_garment_colour(rng, colour, item):
     """One shade of a colour family: red runs crimson to scarlet to maroon, blue navy to sky blue,
-    black charcoal to jet. Jeans get denim's narrower band of indigo blues."""
+    black charcoal to jet, white snow to ivory, brown chocolate to chestnut to tan, green forest
+    to emerald to mint. Jeans get denim's narrower band of indigo blues."""
+    if colour == "white":  # nearly unsaturated and bright; any faint tint, warm or cool
+        return hsv_colour(rng.uniform(0, 360), rng.uniform(0.0, 0.07), rng.uniform(0.86, 0.98))
+    if colour == "brown":  # orange hues, darker and less saturated than red
+        return hsv_colour(rng.uniform(16, 36), rng.uniform(0.45, 0.8), rng.uniform(0.2, 0.58))
+    if colour == "green":  # olive's yellow-greens are left out: too close to brown
+        return hsv_colour(rng.uniform(95, 160), rng.uniform(0.4, 0.9), rng.uniform(0.25, 0.8))
     if colour == "red":
         return hsv_colour(rng.uniform(-10, 6), rng.uniform(0.78, 0.98), rng.uniform(0.38, 0.92))
     if colour == "blue" and item == "jeans":
@@ -214,11 +245,15 @@ def smooth_noise(rng, canvas_size, rows, columns=None):
 #   trims     (shape, brightness factor): collars, waistbands, belts, cuffs
 #   lines     (points, width, darkening): seams and edges
 #   stitches  polylines topstitched in a visible thread (jeans), and "gold_thread"
-#   buttons   (centres, radius, colour) or None
+#   buttons   (centres, radius, colour) or None: buttons, rivets, a shoe's eyelets
 #   folds     (start, end, strength): soft light ridges (+) and dark valleys (-)
 #   fades     (centre, radii): worn, lighter patches of denim
-#   hanger    shapes of a hanger that would hold it
+#   hanger    shapes of a hanger that would hold it (none for shoes)
 #   person    skin, face, hair and shoe shapes, when someone wears it
+# and optionally
+#   denim     whether the cloth has denim's twill (default: only jeans)
+#   soles     shapes of shoe soles, painted in a sole colour rather than the garment's
+#   depth     how far (unit coordinates) the shading's edge darkening reaches in (default 0.05)
 
 
 def new_geometry(outline, hanger, folds):
@@ -531,6 +566,240 @@ def jeans_geometry(rng, with_person):
     return geometry
 
 
+def shorts_outline(rng, centre, waist_y, waist_half, hip_y, hip_half, crotch_y, hem_y):
+    """Left half of a pair of shorts (waist, hip, flared outer leg, hem, inner leg up to the
+    crotch) and the hem's outer and inner corners."""
+    outer = (centre - hip_half - rng.uniform(0.0, 0.04), hem_y - rng.uniform(0.0, 0.03))
+    inner = (centre - rng.uniform(0.01, 0.04), hem_y)
+    left = [(centre, waist_y), (centre - waist_half, waist_y), (centre - hip_half, hip_y), outer,
+            inner, (centre, crotch_y)]
+    return left, outer, inner
+
+
+def shorts_folds(rng, centre, crotch_y, hem_y, leg_centres, hem_width):
+    """Whiskers fanning from the crotch and a few creases across the legs above the hem."""
+    folds = []
+    for side, leg_x in zip((-1, 1), leg_centres):
+        for index in range(rng.integers(1, 4)):
+            start = (centre + side * 0.015, crotch_y - 0.02 + 0.018 * index)
+            end = (centre + side * rng.uniform(0.07, 0.12), crotch_y - 0.05 + 0.03 * index)
+            folds.append((start, end, rng.uniform(0.1, 0.25)))
+        for _ in range(rng.integers(1, 3)):
+            y = hem_y - rng.uniform(0.02, 0.06)
+            tilt = rng.uniform(-0.02, 0.02)
+            crease = ((leg_x - hem_width * 0.4, y), (leg_x + hem_width * 0.4, y + tilt))
+            folds.append((*crease, -rng.uniform(0.15, 0.25)))
+    return folds
+
+
+def shorts_geometry(rng, with_person):
+    """Shorts: waistband, fly and pockets like jeans', and two short, wide legs; denim or chino."""
+    centre, waist_y, band = 0.5, rng.uniform(0.16, 0.26), rng.uniform(0.03, 0.045)
+    waist_half = rng.uniform(0.14, 0.18)
+    hip_y, hip_half = waist_y + rng.uniform(0.1, 0.13), waist_half + rng.uniform(0.015, 0.03)
+    crotch_y = waist_y + rng.uniform(0.22, 0.27)
+    hem_y = crotch_y + rng.uniform(0.06, 0.18)  # a short inseam: the legs end mid-thigh
+    left, outer, inner = shorts_outline(rng, centre, waist_y, waist_half, hip_y, hip_half,
+                                        crotch_y, hem_y)
+    hem_width = inner[0] - outer[0]
+    leg_centres = [centre + side * (centre - (outer[0] + inner[0]) / 2) for side in (-1, 1)]
+    hanger = hanger_shapes(centre, waist_y - 0.05, centre - waist_half - 0.01, waist_y - 0.025,
+                           clips=True)
+    folds = shorts_folds(rng, centre, crotch_y, hem_y, leg_centres, hem_width)
+    geometry = new_geometry([("polygon", symmetric_outline(left))], hanger, folds)
+    trims, lines, stitches, geometry["buttons"] = jeans_details(rng, centre, waist_y, band,
+                                                                waist_half, hip_y, crotch_y)
+    denim = rng.uniform() < 0.5  # denim shorts are topstitched and faded; chinos are plain
+    hem = [outer, inner]
+    if rng.uniform() < 0.4:  # a rolled cuff: denim shows its lighter inside, chino a fold
+        cuff = [outer, inner, (inner[0], inner[1] - 0.04), (outer[0], outer[1] - 0.04)]
+        trims += [(("polygon", cuff), 1.35 if denim else 0.85),
+                  (("polygon", mirror(cuff)), 1.35 if denim else 0.85)]
+    else:
+        hem = [(x, y - 0.015) for x, y in hem]
+        lines += [(hem, 0.003, 0.35), (mirror(hem), 0.003, 0.35)]
+    geometry.update(trims=trims, lines=lines, denim=denim, stitches=stitches if denim else [],
+                    gold_thread=denim and rng.uniform() < 0.5)
+    if denim:
+        geometry["fades"] = [((centre + side * hip_half * 0.5, (hip_y + hem_y) / 2), (0.05, 0.08))
+                             for side in (-1, 1)]
+    if with_person:
+        legs = [((x, hem_y - 0.03), (x + 0.15 * (x - centre), hem_y + rng.uniform(0.28, 0.4)))
+                for x in leg_centres]
+        geometry["person"] = person_shapes(rng, None, 0.0, [], legs, rng.uniform(0.06, 0.075))
+    return geometry
+
+
+# Shoes are drawn from the side, toe to the right, in shoe units: x runs from the heel (0) to the
+# toe (1) and y is the height above the ground. Each *_profile function returns a dict:
+#   upper    outline of the upper, painted in the garment's colour (heels of pumps included)
+#   extra    further outline polygons in the garment's colour, or []
+#   sole     outline of the sole
+#   trims, lines   as in a garment geometry, in shoe units (line widths stay in canvas units)
+#   eyelets  points where laces pass, or []
+#   creases  (start, end) where the upper bends
+#   opening  where an ankle enters the shoe
+
+
+def flat_sole(thickness):
+    """A flat sole of the given thickness whose toe curls up a little."""
+    return [(-0.015, 0.0), (0.96, 0.0), (1.015, 0.5 * thickness), (1.0, thickness + 0.012),
+            (0.0, thickness + 0.012), (-0.025, 0.5 * thickness)]
+
+
+def laces(start, end, count):
+    """Eyelets spaced from start to end and the lace segments that cross from each."""
+    eyelets = [tuple(np.asarray(start) + (np.asarray(end) - np.asarray(start)) * step)
+               for step in np.linspace(0, 1, count)]
+    crossings = [([point, (point[0] + 0.035, point[1] + 0.03)], 0.005, 0.45) for point in eyelets]
+    return eyelets, crossings
+
+
+def sneaker_profile(rng):
+    """A low lace-up sneaker on a thick sole, with a heel counter and a toe cap."""
+    sole, top = rng.uniform(0.07, 0.1), rng.uniform(0.26, 0.32)
+    upper = [(0.03, sole), (-0.01, sole + 0.4 * top), (0.02, sole + top), (0.1, sole + 0.95 * top),
+             (0.25, sole + 0.75 * top), (0.34, sole + 0.85 * top), (0.38, sole + 1.05 * top),
+             (0.43, sole + 0.95 * top), (0.63, sole + 0.6 * top), (0.82, sole + 0.4 * top),
+             (0.95, sole + 0.28 * top), (1.0, sole + 0.1 * top), (0.97, sole)]
+    eyelets, crossings = laces((0.43, sole + 0.8 * top), (0.6, sole + 0.52 * top),
+                               rng.integers(4, 6))
+    counter = [(0.0, sole), (-0.01, sole + 0.4 * top), (0.02, sole + top),
+               (0.1, sole + 0.95 * top), (0.14, sole)]
+    toe_cap = curve((0.76, sole), (0.86, sole + 0.37 * top), -0.02, 4)
+    return {"upper": upper, "extra": [], "sole": flat_sole(sole), "eyelets": eyelets,
+            "trims": [(counter, rng.uniform(0.75, 0.9))],
+            "lines": crossings + [(toe_cap, 0.004, 0.4)],
+            "creases": [((0.56, sole + 0.55 * top), (0.62, sole + 0.15 * top))],
+            "opening": (0.16, sole + 0.8 * top)}
+
+
+def boot_profile(rng):
+    """An ankle or calf boot: laced up the front, or a Chelsea boot's elastic side panel."""
+    sole, top, front = rng.uniform(0.05, 0.08), rng.uniform(0.5, 0.72), rng.uniform(0.28, 0.34)
+    instep = sole + max(0.55 * top, 0.32)
+    upper = [(0.02, sole), (-0.02, sole + 0.2), (0.0, sole + 0.7 * top), (0.02, sole + top),
+             (front, sole + top), (front + 0.02, instep), (front + 0.08, sole + 0.26),
+             (0.5, sole + 0.22), (0.7, sole + 0.17), (0.88, sole + 0.12), (1.0, sole + 0.05),
+             (0.97, sole)]
+    profile = {"upper": upper, "extra": [], "sole": flat_sole(sole), "eyelets": [], "trims": [],
+               "lines": [], "creases": [((0.18, sole + 0.3), (0.4, sole + 0.24))],
+               "opening": (front / 2, sole + top)}
+    if rng.uniform() < 0.5:
+        profile["eyelets"], profile["lines"] = laces((front - 0.02, sole + 0.92 * top),
+                                                     (front + 0.05, sole + 0.3),
+                                                     rng.integers(5, 8))
+    else:
+        panel = [(0.09, sole + top), (0.21, sole + top), (0.15, sole + 0.4 * top)]
+        profile["trims"] = [(panel, rng.uniform(0.55, 0.7))]
+    return profile
+
+
+def loafer_profile(rng):
+    """A loafer: low sides, a moccasin seam round the vamp and a strap across it."""
+    sole = rng.uniform(0.03, 0.045)
+    upper = [(0.02, sole), (-0.01, sole + 0.08), (0.03, sole + 0.17), (0.1, sole + 0.165),
+             (0.3, sole + 0.135), (0.45, sole + 0.17), (0.62, sole + 0.16), (0.8, sole + 0.115),
+             (0.95, sole + 0.07), (1.0, sole + 0.03), (0.98, sole)]
+    seam = [(0.46, sole + 0.15), (0.52, sole + 0.11), (0.7, sole + 0.1), (0.86, sole + 0.08)]
+    strap = [(0.42, sole + 0.125), (0.6, sole + 0.14)]
+    return {"upper": upper, "extra": [], "sole": flat_sole(sole), "eyelets": [], "trims": [],
+            "lines": [(seam, 0.004, 0.4), (strap, 0.007, 0.3)],
+            "creases": [((0.55, sole + 0.15), (0.6, sole + 0.04))],
+            "opening": (0.18, sole + 0.14)}
+
+
+def pump_profile(rng):
+    """A court shoe: a pointed toe, a low-cut upper and a stiletto or block heel."""
+    height, thickness = rng.uniform(0.2, 0.3), 0.015
+
+    def ground(x):  # the underside of the sole: up at the heel, down on the ball of the foot
+        return height * np.clip((0.7 - x) / 0.68, 0, 1) ** 0.8
+
+    def seat(x):  # the top of the sole, where the upper sits
+        return ground(x) + thickness
+
+    top = [(0.0, seat(0.0) + 0.1), (0.03, seat(0.03) + 0.2), (0.2, seat(0.2) + 0.14),
+           (0.42, seat(0.42) + 0.1), (0.55, seat(0.55) + 0.12), (0.75, seat(0.75) + 0.1),
+           (0.92, seat(0.92) + 0.06), (1.04, seat(1.0) + 0.015)]
+    along = (1.0, 0.85, 0.7, 0.55, 0.4, 0.25, 0.1, 0.02)
+    upper = [(0.02, seat(0.02))] + top + [(x, seat(x)) for x in along]
+    sole = [(x, ground(x)) for x in reversed(along)] + [(1.03, thickness / 2)]
+    sole += [(x, seat(x) + 0.005) for x in along]
+    heel_width = rng.uniform(0.02, 0.07)
+    heel = [(0.0, ground(0.0) + 0.005), (0.16, ground(0.16) + 0.005),
+            (0.06 + heel_width, 0.0), (0.06, 0.0)]
+    return {"upper": upper, "extra": [heel], "sole": sole, "eyelets": [], "trims": [],
+            "lines": [], "creases": [], "opening": (0.2, seat(0.2) + 0.1)}
+
+
+SHOE_PROFILES = (sneaker_profile, boot_profile, loafer_profile, pump_profile)
+
+
+def shoe_to_scene(points, origin, length):
+    """Shoe-unit points (see the profiles) as unit scene coordinates for a shoe whose heel
+    stands at origin (x, ground y) and which is length long."""
+    return [(origin[0] + x * length, origin[1] - y * length) for x, y in points]
+
+
+def shoe_origins(rng):
+    """How long each shoe is, where the pair stands ((heel x, ground y) of each shoe, the back one
+    first) and whether one stands in front of the other."""
+    ground = rng.uniform(0.62, 0.8)
+    if rng.uniform() < 0.5:  # side by side
+        length, gap = rng.uniform(0.4, 0.45), rng.uniform(0.02, 0.06)
+        left = 0.5 - length - gap / 2
+        origins = [(left, ground), (left + length + gap, ground - rng.uniform(0, 0.02))]
+        return length, origins, False
+    length = rng.uniform(0.5, 0.62)
+    shift, lift = rng.uniform(0.22, 0.4) * length, rng.uniform(0.04, 0.09)
+    left = 0.5 - (length + shift) / 2
+    return length, [(left + shift, ground - lift), (left, ground)], True
+
+
+def place_shoe(rng, profile, origin, length):
+    """One shoe of a profile (see the profiles) standing at origin, in scene coordinates: a dict
+    of outline, soles, trims, lines, folds, eyelets and legs (the ankle rising out of it)."""
+    def scene(points):
+        return shoe_to_scene(points, origin, length)
+    ankle = scene([profile["opening"]])[0]
+    return {"outline": [("polygon", scene(polygon))
+                        for polygon in [profile["upper"]] + profile["extra"]],
+            "soles": [("polygon", scene(profile["sole"]))],
+            "trims": [(("polygon", scene(polygon)), brightness)
+                      for polygon, brightness in profile["trims"]],
+            "lines": [(scene(points), width, darkening)
+                      for points, width, darkening in profile["lines"]],
+            "folds": [(*scene([start, end]), -rng.uniform(0.15, 0.3))
+                      for start, end in profile["creases"]],
+            "eyelets": scene(profile["eyelets"]),
+            "legs": [((ankle[0], ankle[1] + 0.02), (ankle[0] - 0.02, ankle[1] - 0.35))]}
+
+
+def shoes_geometry(rng, with_person):
+    """A pair of shoes seen from the side: sneakers, boots, loafers or pumps, side by side or one
+    a little behind the other."""
+    profile = SHOE_PROFILES[rng.integers(len(SHOE_PROFILES))](rng)
+    length, origins, overlapping = shoe_origins(rng)
+    shoes = [place_shoe(rng, profile, origin, length) for origin in origins]
+    pair = {key: [part for shoe in shoes for part in shoe[key]] for key in shoes[0]}
+    if overlapping:  # the front shoe's edge, where it hides the one behind
+        front = shoe_to_scene(profile["upper"] + profile["upper"][:1], origins[-1], length)
+        pair["lines"].append((front, 0.004, 0.35))
+    geometry = new_geometry(pair["outline"], [], pair["folds"])
+    # Shoes are small: the edge darkening reaches less far in than on clothes, or it would
+    # darken the whole upper.
+    geometry.update(trims=pair["trims"], lines=pair["lines"], soles=pair["soles"], depth=0.02)
+    if pair["eyelets"]:
+        geometry["buttons"] = (pair["eyelets"], 0.006, pick(rng, EYELET_COLOURS))
+    if with_person:  # bare ankles rising out of the shoes
+        ankle_width = rng.uniform(0.22, 0.27) * length
+        skin = [("line", list(leg), ankle_width) for leg in pair["legs"]]
+        geometry["person"] = {"skin": skin, "face": [], "hair_back": [], "hair_cap": [],
+                              "shoes": []}
+    return geometry
+
+
 def person_shapes(rng, neck, shoulder_half, arms, legs, limb_width):
     """Skin, face, hair and shoe shapes of a plain figure wearing the garment.
 
@@ -582,7 +851,8 @@ def hanger_shapes(centre, top_y, end_x, end_y, clips=False):
     return shapes
 
 
-GEOMETRY = {"dress": dress_geometry, "shirt": shirt_geometry, "jeans": jeans_geometry}
+GEOMETRY = {"dress": dress_geometry, "shirt": shirt_geometry, "jeans": jeans_geometry,
+            "shoes": shoes_geometry, "shorts": shorts_geometry}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,10 +878,10 @@ def fold_map(folds, canvas_size):
     return cv2.GaussianBlur(streaks, (0, 0), 0.012 * canvas_size)
 
 
-def fabric_texture(rng, item, canvas_size, size):
+def fabric_texture(rng, denim, canvas_size, size):
     """Multiplicative texture: fine weave noise, plus twill lines and slubs for denim."""
     texture = 1 + rng.uniform(0.02, 0.05) * smooth_noise(rng, canvas_size, canvas_size // 2)
-    if item == "jeans":
+    if denim:
         x, y = (grid * canvas_size for grid in unit_grid(canvas_size))
         period = 2.5 * canvas_size / size  # a twill line every 2.5 output pixels at any size
         texture *= 1 + rng.uniform(0.05, 0.09) * np.sin(2 * np.pi * (0.6 * x + y) / period)
@@ -626,7 +896,8 @@ def shading(rng, mask, geometry, item, canvas_size, size):
     x, y = unit_grid(canvas_size)
     angle, strength = rng.uniform(0, 2 * np.pi), rng.uniform(0.1, 0.35)
     light = 1 + strength * (np.cos(angle) * (x - 0.5) + np.sin(angle) * (y - 0.5))
-    shade = (0.68 + 0.32 * roundness(mask, canvas_size, 0.05)) * light
+    depth = geometry.get("depth", 0.05)  # how far in from the edge the cloth stops turning
+    shade = (0.68 + 0.32 * roundness(mask, canvas_size, depth)) * light
     shade *= 1 + fold_map(geometry["folds"], canvas_size)
     for (centre_x, centre_y), (radius_x, radius_y) in geometry["fades"]:
         blob = np.exp(-(((x - centre_x) / radius_x) ** 2 + ((y - centre_y) / radius_y) ** 2))
@@ -639,7 +910,8 @@ def shading(rng, mask, geometry, item, canvas_size, size):
     for points, width, darkening in geometry["lines"]:
         draw_shapes(seams, [("line", points, width)], int(round(255 * darkening)))
     shade *= (trims.astype(np.float32) / 100) * (1 - seams.astype(np.float32) / 255)
-    return shade * fabric_texture(rng, item, canvas_size, size)
+    denim = geometry.get("denim", item == "jeans")  # jeans always, shorts when the geometry says
+    return shade * fabric_texture(rng, denim, canvas_size, size)
 
 
 def paint_garment(rng, geometry, colour, item, canvas_size, size):
@@ -684,21 +956,35 @@ def paint_hanger(rng, shapes, canvas_size):
     return pick(rng, HANGER_COLOURS) * shade[..., None], mask
 
 
+def paint_soles(rng, shapes, canvas_size):
+    """RGB layer and coverage of shoe soles: rubber or leather, never the label's colour."""
+    mask = shape_mask(shapes, canvas_size)
+    shade = 0.8 + 0.2 * roundness(mask, canvas_size, 0.006)
+    return pick(rng, SOLE_COLOURS) * shade[..., None], mask
+
+
+def over(front, front_alpha, back, back_alpha):
+    """One RGB layer over another, and the coverage of both together."""
+    coverage = front_alpha[..., None]
+    return front * coverage + back * (1 - coverage), front_alpha + back_alpha * (1 - front_alpha)
+
+
 def paint_figure(rng, colour, item, canvas_size, size):
     """The garment, worn by a figure about half the time and otherwise sometimes on a hanger, as an
-    RGB layer, its coverage, and the garment's own coverage (without the figure or hanger)."""
+    RGB layer, its coverage, and the garment's own coverage (without figure, hanger or soles)."""
     with_person = rng.uniform() < 0.45
     geometry = GEOMETRY[item](rng, with_person)
     image, garment_mask = paint_garment(rng, geometry, colour, item, canvas_size, size)
+    alpha = garment_mask
+    if geometry.get("soles"):
+        image, alpha = over(image, alpha, *paint_soles(rng, geometry["soles"], canvas_size))
     if with_person:
         behind, behind_mask = paint_person(rng, geometry["person"], canvas_size)
-    elif rng.uniform() < 0.3:  # a product shot on a hanger
+    elif geometry["hanger"] and rng.uniform() < 0.3:  # a product shot on a hanger
         behind, behind_mask = paint_hanger(rng, geometry["hanger"], canvas_size)
     else:
-        return image, garment_mask, garment_mask
-    coverage = garment_mask[..., None]
-    image = image * coverage + behind * (1 - coverage)
-    alpha = garment_mask + behind_mask * (1 - garment_mask)
+        return image, alpha, garment_mask
+    image, alpha = over(image, alpha, behind, behind_mask)
     return image, alpha, garment_mask
 
 
@@ -728,14 +1014,18 @@ def backdrop_blend(rng, canvas_size):
     return (stripes > rng.uniform(-0.5, 0.5)).astype(np.float32) * rng.uniform(0.3, 1.0)
 
 
-def background(rng, garment_colour, canvas_size):
+def background(rng, garment_colour, canvas_size, contrasting=True):
     """A backdrop in two related colours with some grain.
 
-    It is drawn at half the canvas size and enlarged, which is cheaper and looks the same once
-    the whole scene is shrunk to the output size.
+    Its first colour is redrawn when too close to the garment's (contrasting_background_colour),
+    unless contrasting is false. It is drawn at half the canvas size and enlarged, which is
+    cheaper and looks the same once the whole scene is shrunk to the output size.
     """
     half_size = canvas_size // 2
-    first = contrasting_background_colour(rng, garment_colour)
+    if contrasting:
+        first = contrasting_background_colour(rng, garment_colour)
+    else:
+        first = sample_background_colour(rng)
     second = np.clip(first * rng.uniform(0.6, 1.3) + rng.uniform(-0.12, 0.12, 3), 0, 1)
     blend = backdrop_blend(rng, half_size)[..., None]
     image = first * (1 - blend) + second.astype(np.float32) * blend
@@ -841,7 +1131,10 @@ def render_scene(rng, colour, item, size=128):
     canvas_size = size * SUPERSAMPLE
     garment_colour = sample_garment_colour(rng, colour, item)
     layer, alpha, garment_mask = paint_figure(rng, garment_colour, item, canvas_size, size)
-    scene = background(rng, garment_colour, canvas_size)
+    # Nearly half of all backdrops are studio whites: redrawing those for white garments would
+    # teach that a white backdrop means "not white". White garments take backdrops as drawn and
+    # stand out by their shading, edges and shadow instead.
+    scene = background(rng, garment_colour, canvas_size, contrasting=colour != "white")
     distractors(rng, scene, rng.choice(4, p=[0.55, 0.25, 0.12, 0.08]))
     matrix, flip = placement(rng, canvas_size), rng.uniform() < 0.5
     layer, alpha, garment_mask = place(layer, alpha, garment_mask, matrix, flip)
@@ -856,8 +1149,9 @@ def render_scene(rng, colour, item, size=128):
 def render_garment(rng, colour, item, size=128):
     """A synthetic photograph of a garment: uint8, size x size x 3, RGB order.
 
-    colour is "black", "blue" or "red" and item is "dress", "shirt" or "jeans", in any
-    combination. All randomness comes from rng, a numpy.random.Generator.
+    colour is one of COLOURS (black, blue, red, white, brown, green) and item one of ITEMS
+    (dress, shirt, jeans, shoes, shorts), in any combination. All randomness comes from rng, a
+    numpy.random.Generator.
     """
     return render_scene(rng, colour, item, size)[0]
 
@@ -957,6 +1251,107 @@ def generate_examples(directory, size=EXAMPLES_SIZE, seed=2018):
     return len(EXAMPLES)
 
 
+def pair_name(pair):
+    """A (colour, item) pair's folder name, such as "white_shoes"."""
+    return "_".join(pair)
+
+
+def catalogue_pairs(seed=2018, absent_count=CATALOGUE_ABSENT, minimum=CATALOGUE_MINIMUM):
+    """(present, absent) lists of (colour, item) pairs, in COLOURS x ITEMS order.
+
+    absent_count pairs are drawn from the seed, again until every colour and every item keeps
+    at least minimum present pairs: so each absent pair's colour and item are both seen
+    elsewhere. The same seed always leaves out the same pairs.
+    """
+    pairs = list(itertools.product(COLOURS, ITEMS))
+    rng = image_rng(seed, ABSENT_CHOICE_STREAM)
+    for _ in range(1000):
+        left_out = set(rng.choice(len(pairs), absent_count, replace=False).tolist())
+        present = [pair for index, pair in enumerate(pairs) if index not in left_out]
+        colours, items = zip(*present) if present else ((), ())
+        if (all(colours.count(colour) >= minimum for colour in COLOURS)
+                and all(items.count(item) >= minimum for item in ITEMS)):
+            return present, [pairs[index] for index in sorted(left_out)]
+    raise ValueError(f"cannot leave {absent_count} of {len(pairs)} pairs out and keep every "
+                     f"colour and item in {minimum} folders")
+
+
+CATALOGUE_NAME = re.compile(r"^(?:(" + "|".join(pair_name(pair) for pair in
+                                                 itertools.product(COLOURS, ITEMS))
+                            + r")/\1_\d{4}\.jpg|" + re.escape(ABSENT_LIST) + r")$")
+
+
+def check_pairs(pairs):
+    """Refuse (ValueError) pairs whose colour or item the generator cannot draw."""
+    for colour, item in pairs:
+        if colour not in COLOURS or item not in ITEMS:
+            raise ValueError(f"unknown garment {colour} {item}: "
+                             f"colour must be one of {COLOURS}, item one of {ITEMS}")
+
+
+def check_unwanted_pairs(directory, wanted):
+    """Refuse (ValueError) a folder holding generated images of pairs other than wanted, such
+    as an earlier run's with another seed: they would put an absent pair back in."""
+    wanted_names = {pair_name(pair) for pair in wanted}
+    found = set()
+    if os.path.isdir(directory):
+        found = {relative.split("/")[0] for relative in relative_files(directory)
+                 if "/" in relative and CATALOGUE_NAME.match(relative)}
+    unwanted = sorted(found - wanted_names)
+    if unwanted:
+        raise ValueError(f"{directory} holds images of {', '.join(unwanted)}, which this seed "
+                         "does not draw there; choose an empty folder")
+
+
+def generate_pairs(directory, pairs, per_class, size=128, seed=2018, stream=CATALOGUE_STREAM):
+    """Write directory/<colour>_<item>/<colour>_<item>_<index:04d>.jpg for every (colour, item)
+    in pairs; returns the file count.
+
+    An image depends only on (seed, stream, colour, item, index), never on which other pairs
+    are drawn. Raises ValueError, before writing anything, on an unknown pair or a folder
+    holding files this generator did not make.
+    """
+    if per_class < 1:
+        raise ValueError(f"per_class must be at least 1, not {per_class}")
+    image_rng(seed, stream)  # fails early on a bad seed, before anything is written
+    check_pairs(pairs)
+    check_directory(directory, CATALOGUE_NAME)
+    for colour, item in pairs:
+        name = pair_name((colour, item))
+        os.makedirs(os.path.join(directory, name), exist_ok=True)
+        for index in range(per_class):
+            rng = image_rng(seed, stream, COLOURS.index(colour), ITEMS.index(item), index)
+            path = os.path.join(directory, name, f"{name}_{index:04d}.jpg")
+            write_jpeg(path, render_garment(rng, colour, item, size), DATASET_QUALITY)
+    return len(pairs) * per_class
+
+
+def generate_catalogue(directory, per_class, size=128, seed=2018):
+    """Write a catalogue: a folder for each of the 24 pairs catalogue_pairs(seed) keeps, and
+    directory/absent.txt naming the 6 it leaves out, one a line; returns (present, absent).
+
+    Raises ValueError, before writing anything, if directory holds files this generator did not
+    make or images of a pair this seed leaves out.
+    """
+    present, absent = catalogue_pairs(seed)
+    check_directory(directory, CATALOGUE_NAME)
+    check_unwanted_pairs(directory, present)
+    generate_pairs(directory, present, per_class, size, seed, CATALOGUE_STREAM)
+    with files.atomic_write(os.path.join(directory, ABSENT_LIST)) as handle:
+        handle.write("".join(pair_name(pair) + "\n" for pair in absent).encode("ascii"))
+    return present, absent
+
+
+def generate_catalogue_absent(directory, per_class, size=128, seed=2018):
+    """Write images of the pairs generate_catalogue(seed) leaves out, for scoring unseen
+    combinations, in the same folder layout and from a stream of their own; returns them."""
+    absent = catalogue_pairs(seed)[1]
+    check_directory(directory, CATALOGUE_NAME)
+    check_unwanted_pairs(directory, absent)
+    generate_pairs(directory, absent, per_class, size, seed, CATALOGUE_ABSENT_STREAM)
+    return absent
+
+
 def _positive(text):
     return _integer(text, 1)
 
@@ -976,37 +1371,95 @@ def _integer(text, minimum):
 
 
 def parse_arguments(argv):
-    """Command-line options for regenerating the bundled dataset and examples."""
+    """Command-line options for regenerating the bundled dataset and examples, or a catalogue."""
     parser = argparse.ArgumentParser(description="Generate the synthetic fashion dataset "
-                                                 "and example images.")
-    parser.add_argument("--dataset", default="dataset", help="folder for <class>/<class>_NNNN.jpg")
-    parser.add_argument("--examples", default="examples", help="folder for example_NN.jpg")
+                                                 "and example images, or a larger catalogue.")
+    parser.add_argument("--dataset", help="folder for <class>/<class>_NNNN.jpg (default: dataset)")
+    parser.add_argument("--examples", help="folder for example_NN.jpg (default: examples)")
+    parser.add_argument("--catalogue", metavar="DIR",
+                        help="instead, write a catalogue: 24 of the 6 x 5 colour-item pairs, "
+                             "DIR/<colour>_<item>/..., and DIR/absent.txt naming the other 6")
+    parser.add_argument("--catalogue-absent", metavar="DIR",
+                        help="with --catalogue: also write images of its absent pairs here")
     parser.add_argument("--per-class", type=_positive, default=150, help="images per class (default: %(default)s)")
+    parser.add_argument("--absent-per-class", type=_positive, default=CATALOGUE_ABSENT_PER_CLASS,
+                        help="images per absent pair under --catalogue-absent "
+                             "(default: %(default)s)")
     parser.add_argument("--seed", type=_non_negative, default=2018, help="base seed of every image")
-    return parser.parse_args(argv)
+    arguments = parser.parse_args(argv)
+    if arguments.catalogue is None and arguments.catalogue_absent is not None:
+        parser.error("--catalogue-absent needs --catalogue")
+    if arguments.catalogue is not None and (arguments.dataset or arguments.examples):
+        parser.error("--catalogue writes a catalogue only; leave out --dataset and --examples")
+    arguments.dataset = arguments.dataset or "dataset"
+    arguments.examples = arguments.examples or "examples"
+    return arguments
 
 
-def main(argv=None):
-    """Regenerate both folders (never deleting anything) and print one summary line."""
-    arguments = parse_arguments(argv)
+def write_bundled(arguments):
+    """Regenerate the bundled dataset and examples (never deleting anything); a summary line."""
     if os.path.abspath(arguments.dataset) == os.path.abspath(arguments.examples):
-        sys.exit("error: --dataset and --examples must be different folders")
-    try:
-        # Check both folders before writing to either, so a refusal leaves both untouched.
-        check_directory(arguments.dataset, DATASET_NAME)
-        check_directory(arguments.examples, EXAMPLE_NAME)
-        written = generate_dataset(arguments.dataset, arguments.per_class, seed=arguments.seed)
-        written += generate_examples(arguments.examples, seed=arguments.seed)
-    except ValueError as error:
-        sys.exit(f"error: {error}")
+        raise ValueError("--dataset and --examples must be different folders")
+    # Check both folders before writing to either, so a refusal leaves both untouched.
+    check_directory(arguments.dataset, DATASET_NAME)
+    check_directory(arguments.examples, EXAMPLE_NAME)
+    written = generate_dataset(arguments.dataset, arguments.per_class, seed=arguments.seed)
+    written += generate_examples(arguments.examples, seed=arguments.seed)
     paths = [path for _, _, path in dataset_paths(arguments.dataset, arguments.per_class)]
     total_bytes = sum(os.path.getsize(path) for path in paths + example_paths(arguments.examples))
     generated = [name for name in relative_files(arguments.dataset) if DATASET_NAME.match(name)]
     older = len(generated) - len(paths)  # from an earlier run with a larger --per-class
     note = f"; {older} older generated files left in place" if older > 0 else ""
-    print(f"wrote {written} files ({len(CLASSES)} classes x {arguments.per_class} in "
-          f"{arguments.dataset}, {len(EXAMPLES)} in {arguments.examples}), "
-          f"{total_bytes / 1e6:.2f} MB{note}")
+    return (f"wrote {written} files ({len(CLASSES)} classes x {arguments.per_class} in "
+            f"{arguments.dataset}, {len(EXAMPLES)} in {arguments.examples}), "
+            f"{total_bytes / 1e6:.2f} MB{note}")
+
+
+def pairs_bytes(directory, pairs, per_class):
+    """Total size of the images generate_pairs wrote for pairs."""
+    names = [pair_name(pair) for pair in pairs]
+    return sum(os.path.getsize(os.path.join(directory, name, f"{name}_{index:04d}.jpg"))
+               for name in names for index in range(per_class))
+
+
+def write_catalogue(arguments):
+    """Write a catalogue and, if asked, its absent pairs' images; a summary line."""
+    catalogue, unseen = arguments.catalogue, arguments.catalogue_absent
+    if unseen is not None and os.path.abspath(unseen) == os.path.abspath(catalogue):
+        raise ValueError("--catalogue and --catalogue-absent must be different folders")
+    present, absent = catalogue_pairs(arguments.seed)
+    # Check both folders before writing to either, so a refusal leaves both untouched.
+    for directory, wanted in ((catalogue, present), (unseen, absent)):
+        if directory is not None:
+            check_directory(directory, CATALOGUE_NAME)
+            check_unwanted_pairs(directory, wanted)
+    generate_catalogue(catalogue, arguments.per_class, seed=arguments.seed)
+    written = len(present) * arguments.per_class
+    total_bytes = pairs_bytes(catalogue, present, arguments.per_class)
+    generated = [name for name in relative_files(catalogue)
+                 if name.endswith(".jpg") and CATALOGUE_NAME.match(name)]
+    older = len(generated) - written  # from an earlier run with a larger --per-class
+    note = f"; {older} older generated images left in {catalogue}" if older > 0 else ""
+    unseen_note = ""
+    if unseen is not None:
+        written += len(generate_catalogue_absent(unseen, arguments.absent_per_class,
+                                                 seed=arguments.seed)) * arguments.absent_per_class
+        total_bytes += pairs_bytes(unseen, absent, arguments.absent_per_class)
+        unseen_note = f", {len(absent)} absent pairs x {arguments.absent_per_class} in {unseen}"
+    return (f"wrote {written} images ({len(present)} of {len(present) + len(absent)} pairs x "
+            f"{arguments.per_class} in {catalogue}{unseen_note}), {total_bytes / 1e6:.2f} MB; "
+            f"absent ({os.path.join(catalogue, ABSENT_LIST)}): "
+            f"{', '.join(pair_name(pair) for pair in absent)}{note}")
+
+
+def main(argv=None):
+    """Regenerate the bundled folders, or write a catalogue, and print one summary line."""
+    arguments = parse_arguments(argv)
+    try:
+        summary = write_catalogue(arguments) if arguments.catalogue else write_bundled(arguments)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    print(summary)
 
 
 if __name__ == "__main__":
