@@ -38,7 +38,10 @@ DEFAULTS = dict(
     bn_momentum=defaults.BN_MOMENTUM,  # prediction's statistics keep up with training
     patience=None,  # stop after this many epochs without a better --monitor (default: never)
     threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
-    groups=defaults.GROUPS,  # label groups from folder names of one shape, if they have one
+    groups=defaults.GROUPS,
+    recolour=defaults.RECOLOUR,  # synthesise absent colour_item pairs by repainting
+    tint=defaults.TINT,  # so that a red carpet does not make a red dress
+    flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image  # label groups from folder names of one shape, if they have one
 )
 
 
@@ -101,9 +104,19 @@ def build_parser():
              "such as colour_item), none (one independent sigmoid per label, the recipe's), "
              "or NAME=label,label;... with NAME+= for a group whose labels may go together; "
              "labels left out form the group 'other' (default: %(default)s)")
+    add("--recolour", type=cli.number(0, 1), metavar="P",
+        help="chance that a training image whose colour label is in the colour table is "
+             "repainted to another colour of its group and relabelled, which shows the "
+             "network combinations the folders lack; 0: never (default: %(default)s)")
+    add("--tint", type=cli.number(0, 1), metavar="P",
+        help="chance that a training image's background is tinted toward a random colour, "
+             "labels unchanged; 0: never (default: %(default)s)")
+    add("--no-flip-average", dest="flip_average", action="store_false",
+        help="predict from the image alone, not the mean over it and its mirror image")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
-             "batch normalisation momentum 0.99, 0.5 thresholds, no label groups")
+             "batch normalisation momentum 0.99, 0.5 thresholds, no label groups, "
+             "no recolouring, tinting or flip averaging")
     add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
@@ -129,6 +142,8 @@ def parse_args(argv=None):
         args.threshold_rule = "fixed"
         args.bn_momentum = defaults.RECIPE_BN_MOMENTUM
         args.groups = groups.NONE
+        args.recolour = args.tint = 0.0
+        args.flip_average = False
     args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)
     args.labelbin = args.labelbin or os.path.join(args.output, defaults.LABELBIN_NAME)
     args.plot = args.plot or os.path.join(args.output, defaults.PLOT_NAME)
@@ -180,8 +195,8 @@ def _run(args):
     from pyimagesearch import artifacts, evaluation, plot
 
     settings = _settings(args)
-    model, history, best_epoch = _fit(args, dataset, targets, (train_index, validation_index),
-                                      state, settings)
+    model, history, best_epoch = _fit(args, dataset, targets, list(binarizer.classes_),
+                                      (train_index, validation_index), state, settings)
     report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
         "thresholds": decisions.thresholds_to_save(binarizer.classes_, cuts),
@@ -291,8 +306,9 @@ def _split(args, dataset, targets, validation_index):
                         multilabel=args.manifest is not None, paths=dataset.paths)
 
 
-def _fit(args, dataset, targets, split, state, settings):
-    """Build (or restore) and train; (model with the kept weights, history, kept epoch)."""
+def _fit(args, dataset, targets, class_names, split, state, settings):
+    """Build (or restore) and train; (model with the kept weights, flip-averaged unless
+    asked otherwise, history, kept epoch)."""
     import keras
 
     from pyimagesearch import augment, checkpoint, training
@@ -308,7 +324,7 @@ def _fit(args, dataset, targets, split, state, settings):
         raise UserError(f"the images differ from those of the checkpoint in {folder}; "
                         "run without --resume to start afresh")
     model = checkpoint.restore(state, keep_best) if state else _new_model(
-        args, targets.shape[1], precision, len(train_index))
+        args, class_names, precision, len(train_index))
     callbacks = [keep_best] if keep_best else []
     if args.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -320,23 +336,35 @@ def _fit(args, dataset, targets, split, state, settings):
             (dataset.images, targets, validation_index), args.epochs, args.batch_size,
             augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
             args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks + [saver],
-            initial_epoch=state.epoch if state else 0)
+            initial_epoch=state.epoch if state else 0,
+            recolouring=_recolouring(args, class_names))
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
+    if args.flip_average:
+        model = training.flip_averaged(model)
     return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
 
 
-def _new_model(args, classes, precision, train_count):
+def _new_model(args, class_names, precision, train_count):
+    """The recipe's network with a sigmoid per label, or with label groups one branch per
+    group (pyimagesearch/grouped.py), compiled with the matching loss."""
     import keras
 
     from pyimagesearch import training
 
     keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
-    model = training.build_model((args.image_size, args.image_size), classes, policy=precision,
-                                 bn_momentum=args.bn_momentum)
-    training.compile_model(model, args.learning_rate, args.epochs, args.schedule,
-                           training.steps_per_epoch(train_count, args.batch_size))
-    return model
+    return training.new_model(
+        (args.image_size, args.image_size), class_names, args.groups_resolved, precision,
+        args.bn_momentum, (args.learning_rate, args.epochs, args.schedule,
+                           training.steps_per_epoch(train_count, args.batch_size)))
+
+
+def _recolouring(args, class_names):
+    """The repainting step for the groups' colour group, or None: no group of colour names
+    the table knows, or --recolour and --tint both 0."""
+    from pyimagesearch import recolour
+
+    return recolour.for_groups(class_names, args.groups_resolved, args.recolour, args.tint)
 
 
 def _how_to_resume(done, args, folder):

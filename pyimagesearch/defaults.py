@@ -40,6 +40,9 @@ SPLITS = ("stratified", "recipe", "random")  # stratified: every combination on 
 KEEP = ("best", "last")  # best: the epoch with the best --monitor
 MONITORS = ("val_loss", "val_map", "val_exact_match")  # val_loss: smooth, threshold-free
 SCHEDULES = ("cosine", "recipe")  # cosine: decays to zero so that the last epochs settle
+RECOLOUR = 0.5  # chance a training image of a known colour is repainted another colour
+TINT = 0.5  # chance a training image's background is tinted toward a random colour
+FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
 GROUPS = "auto"  # groups from folder names of one shape (colour_item); none: one sigmoid per label
 
 

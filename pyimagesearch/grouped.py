@@ -6,7 +6,8 @@ Usage:
 
 Trained on black jeans and red or blue dresses, one sigmoid per label on one trunk learns
 "dark means jeans": the colour is found, the item is guessed from it, and a black dress
-comes out "black, jeans". Here, when the labels form a colour group (see groups.py):
+comes out "black, jeans". Here, when one label group is made of colour names the tool knows
+(colours.colour_group):
 - the colour branch sees RGB: a small network, since colour needs little depth;
 - every other group's branch, the recipe's SmallerVGGNet, sees the image colour-stripped
   (one standardised grey channel, its brightness, contrast and gamma jittered in training),
@@ -20,11 +21,8 @@ thresholds, evaluation and classification need not know which network made it.
 import keras
 from keras import layers
 
-from pyimagesearch import custom_objects
+from pyimagesearch import colours, custom_objects
 from pyimagesearch.smallervggnet import SmallerVGGNet
-
-COLOUR = "colour"  # the name groups.py gives a group made of colour names
-
 
 def spec(class_names, groups):
     """[[column indices], exclusive] per group, for the layers and the loss."""
@@ -42,8 +40,9 @@ def build(size, class_names, groups, bn_momentum):
     inputs = keras.Input(shape=(height, width, 3), name="image")
     rgb = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
     layout = spec(class_names, groups)
-    if any(group.name == COLOUR for group in groups):
-        logits, columns = _branches(rgb, (width, height), groups, layout, bn_momentum)
+    colour = colours.colour_group(groups)
+    if colour is not None:
+        logits, columns = _branches(rgb, (width, height), groups, colour, layout, bn_momentum)
         logits = layers.Concatenate(name="group_logits", dtype="float32")(logits) \
             if len(logits) > 1 else logits[0]
         logits = custom_objects.GatherColumns([columns.index(i) for i in range(len(columns))],
@@ -56,13 +55,13 @@ def build(size, class_names, groups, bn_momentum):
     return keras.Model(inputs, outputs, name="grouped_branches")
 
 
-def _branches(rgb, size, groups, layout, bn_momentum):
+def _branches(rgb, size, groups, colour, layout, bn_momentum):
     """(logits of each group's branch, the label column of each logit, in order)."""
     width, height = size
     stripped = custom_objects.ColourStripped(name="colour_stripped")(rgb)
     logits, columns = [], []
     for group, (indices, _) in zip(groups, layout):
-        if group.name == COLOUR:
+        if group == colour:
             logits.append(_colour_branch(rgb, len(indices), bn_momentum))
         else:
             branch = SmallerVGGNet.build(width, height, 1, len(indices), finalAct="linear",

@@ -25,16 +25,12 @@ Pure Python and cheap to import, so that argparse can check a declaration at onc
 import dataclasses
 import os
 
+from pyimagesearch import colours
 from pyimagesearch.errors import UserError
 
 AUTO = "auto"  # infer groups from folder names
 NONE = "none"  # no groups: one sigmoid per label
 OTHER = "other"  # the non-exclusive group of labels a declaration leaves out
-# Used when pyimagesearch/recolour.py (the colour table) is absent.
-FALLBACK_COLOURS = frozenset({
-    "black", "white", "grey", "gray", "silver", "red", "maroon", "orange", "yellow", "gold",
-    "green", "olive", "teal", "cyan", "blue", "navy", "purple", "violet", "pink", "magenta",
-    "brown", "beige", "khaki", "tan", "cream", "ivory"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,15 +89,8 @@ def _names(positions):
 
 
 def known_colours():
-    """Colour names the tool knows: the recolouring table's, else a built-in list."""
-    from pyimagesearch import cli
-
-    try:
-        cli.quiet_tensorflow()  # the table's module imports TensorFlow: without its log lines
-        from pyimagesearch import recolour
-    except ImportError:
-        return FALLBACK_COLOURS
-    return frozenset(str(name).lower() for name in recolour.COLOURS)
+    """Colour names the tool knows (pyimagesearch/colours.py)."""
+    return frozenset(colours.COLOURS)
 
 
 def parse(text):

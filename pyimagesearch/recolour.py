@@ -14,57 +14,25 @@ blended toward a random colour (labels unchanged), so that a red carpet or a blu
 taken for the garment's colour. An image whose colour is not marked, or whose colour's
 pixels cover less than MIN_AREA of it, is returned byte for byte, its targets unchanged.
 
-The colour table: COLOURS[name] is a Colour(hues, saturation, value). A pixel is of that
-colour when its hue, in degrees (0-360), lies in one of the `hues` intervals, and its
-saturation and value (0-1, as tf.image.rgb_to_hsv gives them) in the `saturation` and
-`value` ranges, bounds included. Red's hues wrap round 0 and are written as two intervals;
-black, white and grey take any hue (0, 360) and are told apart by saturation and value.
-Brown shares orange's hues at a lower value. The ranges suit product photos (garments on
-white); colours may overlap at their edges. Painting a pixel maps it from the source
+The colour table is pyimagesearch/colours.py's. Painting a pixel maps it from the source
 colour's ranges onto the target's, keeping its shading: value and saturation linearly,
 hue rotated from the source's centre to the target's (its spread scaled to the target's
 width). Painted black, white or grey keep at most GREY_SATURATION; a pixel painted from
 black, white or grey (whose hue means nothing) takes the target's central hue.
 """
 
-import dataclasses
-
 import tensorflow as tf
 
-
-@dataclasses.dataclass(frozen=True)
-class Colour:
-    hues: tuple  # ((low, high), ...) in degrees; one arc, two intervals when it wraps round 0
-    saturation: tuple  # (low, high), 0-1
-    value: tuple  # (low, high), 0-1
+from pyimagesearch import colours
+from pyimagesearch.colours import COLOURS  # the table this module paints with
 
 
-ANY_HUE = ((0, 360),)
-COLOURS = {
-    "black": Colour(ANY_HUE, (0.0, 1.0), (0.0, 0.2)),  # dark whatever its tint: black denim
-    "white": Colour(ANY_HUE, (0.0, 0.15), (0.75, 1.0)),
-    "grey": Colour(ANY_HUE, (0.0, 0.15), (0.2, 0.75)),
-    "gray": Colour(ANY_HUE, (0.0, 0.15), (0.2, 0.75)),
-    "red": Colour(((340, 360), (0, 10)), (0.4, 1.0), (0.25, 1.0)),  # stops short of skin (10-25)
-    "orange": Colour(((10, 40),), (0.5, 1.0), (0.6, 1.0)),
-    "brown": Colour(((10, 40),), (0.3, 1.0), (0.25, 0.6)),  # orange-red hues, darker
-    "yellow": Colour(((40, 70),), (0.4, 1.0), (0.5, 1.0)),
-    "green": Colour(((70, 170),), (0.2, 1.0), (0.25, 1.0)),
-    "blue": Colour(((170, 255),), (0.2, 1.0), (0.25, 1.0)),  # cyan to navy
-    "purple": Colour(((255, 290),), (0.2, 1.0), (0.25, 1.0)),
-    "pink": Colour(((290, 340),), (0.2, 1.0), (0.5, 1.0)),
-}
 MIN_AREA = 0.05  # fraction of the image the colour's pixels must cover to be the garment
 KERNEL = 3  # pixels, the side of the morphology's square
 GREY_SATURATION = 0.06  # the most saturation a pixel painted black, white or grey keeps
 PAINTED_SATURATION = 0.6  # where in the target's saturation range a pixel painted from grey lands
 TINT_STRENGTH = (0.2, 0.6)  # how far the background is blended toward its tint
 SALT = 0x5EC0  # keeps these draws apart from augment.py's, which use the same seed pair
-
-
-def known_colours(names):
-    """The names, in order, that COLOURS knows."""
-    return [name for name in names if name in COLOURS]
 
 
 def _arc(colour):
@@ -233,3 +201,12 @@ class _Draws:
         stream = tf.random.experimental.stateless_fold_in(self.seed, SALT + self.drawn)
         self.drawn += 1
         return tf.random.stateless_uniform([self.batch, *extra_shape], stream, low, high)
+
+
+def for_groups(class_names, groups, recolour=0.5, tint=0.5):
+    """The Recolouring for the label groups' colour group (groups.colour_group), or None when
+    there is none or both chances are 0: then training sees the photos' own colours only."""
+    colour = colours.colour_group(groups)
+    if colour is None or not (recolour or tint):
+        return None
+    return Recolouring(class_names, list(colour.labels), recolour, tint)

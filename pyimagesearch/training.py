@@ -67,6 +67,17 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
         keras.mixed_precision.set_global_policy(previous)
 
 
+def new_model(size, class_names, groups, policy, bn_momentum, schedule):
+    """A compiled model for `class_names`: the recipe's network with a sigmoid per label
+    when `groups` is empty, else one branch per label group with its grouped loss.
+    `schedule` is (learning rate, epochs, "cosine" or "recipe", steps per epoch)."""
+    model = build_model(size, len(class_names), policy=policy, bn_momentum=bn_momentum,
+                        groups=groups, class_names=class_names)
+    loss = grouped.loss(class_names, groups) if groups else "binary_crossentropy"
+    compile_model(model, *schedule, loss=loss)
+    return model
+
+
 def flip_averaged(model):
     """The same model answering with the mean of its probabilities for the image and for its
     mirror image: a prediction-time average that costs a second pass, never training time.

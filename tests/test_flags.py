@@ -30,6 +30,8 @@ BAD = [
     ("train", "--patience", ["0", "-2"]),
     ("train", "--bn-momentum", ["1", "-0.1"]),
     ("train", "--workers", ["0", "-1"]),
+    ("train", "--recolour", ["-0.1", "1.5", "nan"]),
+    ("train", "--tint", ["-1", "2"]),
     ("classify", "--threshold", ["-0.1", "1.1", "nan"]),
     ("classify", "--top-k", ["0", "-1"]),
     ("classify", "--batch-size", ["0", "-1"]),

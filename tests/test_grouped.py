@@ -1,17 +1,14 @@
 """The grouped network: one branch per label group, probabilities back in label order."""
 
-import collections
-
 import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import custom_objects, grouped, training
+from pyimagesearch import custom_objects, grouped, groups, training
 
-Group = collections.namedtuple("Group", "name labels exclusive")
 NAMES = ["black", "blue", "dress", "jeans", "red", "shirt"]
-GROUPS = [Group("colour", ("black", "blue", "red"), True),
-          Group("item", ("dress", "jeans", "shirt"), True)]
+GROUPS = [groups.Group("colour", ("black", "blue", "red"), True),
+          groups.Group("item", ("dress", "jeans", "shirt"), True)]
 
 
 @pytest.fixture(scope="module")

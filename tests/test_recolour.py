@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pyimagesearch import recolour
+from pyimagesearch import colours, recolour
 
 SIZE = 32  # pixels
 RADIUS = 10  # pixels: the garment covers about 30% of the image
@@ -89,7 +89,7 @@ def test_an_image_whose_colour_is_not_found_is_left_alone(image, labels):
 
 
 def test_unknown_colours_are_named_and_filtered():
-    assert recolour.known_colours(["navy", "red", "dress", "white"]) == ["red", "white"]
+    assert colours.known_colours(["navy", "red", "dress", "white"]) == ["red", "white"]
     with pytest.raises(ValueError, match="navy"):
         recolour.Recolouring(CLASSES + ["navy"], ["navy", "red"])
     with pytest.raises(ValueError, match="green"):
