@@ -13,9 +13,10 @@ the count dropped is printed and recorded. Neither configuration trains on the d
 The recipe trains on the training side with its decay, keeps the last epoch and predicts
 the top two labels, with batch normalisation's momentum at Keras's 0.99 (it monitors the
 held-out loss, as it did in 2018, but chooses nothing by it). The project carves a stratified
-validation split out of the training side (for the best epoch and the per-label thresholds),
-trains with a cosine schedule, keeps the best epoch by validation loss and predicts with
-tuned thresholds. Prints mean ± sd over seeds of exact match, binary accuracy, macro F1 and
+validation split out of the training side (for the best epoch and any thresholds) and trains
+as train.py does by default: label groups from the folder names (colour, item), one branch
+per group, recolouring and background tinting, a cosine schedule, the best epoch by
+validation loss, flip-averaged prediction, one label per exclusive group. Prints mean ± sd over seeds of exact match, binary accuracy, macro F1 and
 macro mAP, plus training time; the JSON also lists the held-out files, the dropped ones and,
 per run, the images scored and those its choices were tuned on.
 """
@@ -58,10 +59,10 @@ def held_out_images(dataset, targets):
     return np.sort(train_side), np.sort(held_out[~copied]), np.sort(held_out[copied])
 
 
-def run_once(config, dataset, targets, pool, held_out, seed, epochs, size):
+def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class_names):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import augment, decisions, evaluation, training
+    from pyimagesearch import augment, decisions, evaluation, groups, recolour, training
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -71,25 +72,35 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size):
         inner_train, inner_validation = splits.split(
             targets[pool], [dataset.hashes[i] for i in pool], 0.2, seed)
         train_index, validation_index = pool[inner_train], pool[inner_validation]
-    policy = training.choose_precision("auto")
-    model = training.build_model(size, targets.shape[1], policy=policy,
-                                 bn_momentum=defaults.RECIPE_BN_MOMENTUM if config == "recipe"
-                                 else defaults.BN_MOMENTUM)
-    training.compile_model(model, 1e-3, epochs, "recipe" if config == "recipe" else "cosine",
-                           training.steps_per_epoch(len(train_index), 32))
+    # The project's defaults, as train.py applies them: label groups from the folder names
+    # (one branch each), recolouring and tinting, flip-averaged prediction.
+    model_groups = [] if config == "recipe" else groups.resolve(
+        groups.AUTO, class_names, dataset.paths, dataset.labels)
+    model = training.new_model(
+        size, class_names, model_groups, training.choose_precision("auto"),
+        defaults.RECIPE_BN_MOMENTUM if config == "recipe" else defaults.BN_MOMENTUM,
+        (1e-3, epochs, "recipe" if config == "recipe" else "cosine",
+         training.steps_per_epoch(len(train_index), 32)))
     callbacks = [] if config == "recipe" else [training.KeepBest("val_loss")]
     started = time.perf_counter()
     training.fit(model, (dataset.images[train_index], targets[train_index]),
                  (dataset.images[validation_index], targets[validation_index]), epochs, 32,
-                 augment.Augmentation(), seed, verbose=0, callbacks=callbacks)
+                 augment.Augmentation(), seed, verbose=0, callbacks=callbacks,
+                 recolouring=recolour.for_groups(class_names, model_groups,
+                                                 defaults.RECOLOUR, defaults.TINT)
+                 if config != "recipe" else None)
     seconds = time.perf_counter() - started
+    if config != "recipe" and defaults.FLIP_AVERAGE:
+        model = training.flip_averaged(model)
     test_probabilities = model.predict(dataset.images[held_out], verbose=0)
     if config == "recipe":
         chosen = decisions.top_k_decisions(test_probabilities, 2)
     else:
         validation_probabilities = model.predict(dataset.images[validation_index], verbose=0)
-        cuts = decisions.tune_thresholds(targets[validation_index], validation_probabilities)
-        chosen = decisions.apply_thresholds(test_probabilities, cuts)
+        cuts = decisions.tune_thresholds(targets[validation_index], validation_probabilities,
+                                         groups=model_groups, class_names=class_names)
+        chosen = decisions.make_decider(cuts, groups=model_groups,
+                                        class_names=class_names)(test_probabilities)
     report = evaluation.evaluate(targets[held_out], test_probabilities, chosen,
                                  [str(i) for i in range(targets.shape[1])])
     tuned_on = [] if config == "recipe" else [dataset.paths[i] for i in validation_index]
@@ -131,7 +142,8 @@ def benchmark(args):
     results = {config: [] for config in args.configs}
     for seed in args.seeds:
         for config in results:
-            run = run_once(config, dataset, targets, pool, held_out, seed, args.epochs, size)
+            run = run_once(config, dataset, targets, pool, held_out, seed, args.epochs, size,
+                           [str(name) for name in binarizer.classes_])
             results[config].append({"seed": seed, **run})
             print(f"{config} seed {seed}: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in run.items() if isinstance(v, float)), flush=True)
