@@ -8,7 +8,8 @@ Trained on black jeans and red or blue dresses, one sigmoid per label on one tru
 "dark means jeans": the colour is found, the item is guessed from it, and a black dress
 comes out "black, jeans". Here, when one label group is made of colour names the tool knows
 (colours.colour_group):
-- the colour branch sees RGB: a small network, since colour needs little depth;
+- the colour branch sees RGB: a small network pooled over the whole image, so that it
+  reads colour and cannot learn an outline;
 - every other group's branch, the recipe's SmallerVGGNet, sees the image colour-stripped
   (one standardised grey channel, its brightness, contrast and gamma jittered in training),
   so that neither hue nor darkness can stand in for shape.
@@ -73,15 +74,20 @@ def _branches(rgb, size, groups, colour, layout, bn_momentum):
 
 
 def _colour_branch(rgb, classes, bn_momentum):
-    """A small RGB network: three convolution blocks and a narrow dense layer. Colour is
-    read from a few pixels' values, not from shape, so it needs little depth."""
+    """A small RGB network that reads colour, not shape: two 3x3 convolution blocks, a 1x1
+    one, then the mean and the maximum of each feature over the whole image. Pooled over
+    the image, it cannot learn an outline; with the recipe's folders a branch that kept the
+    layout learnt "jeans-shaped means black" and called blue jeans black (leave-one-out on
+    ../shared/data/fashion at 64 px, 15 epochs: 0.69 exact match on blue jeans, pooled 0.81)."""
     x = rgb
-    for filters, pool in ((16, 3), (32, 2), (64, 2)):
+    for filters in (32, 64):
         x = layers.Conv2D(filters, 3, padding="same", name=f"colour_conv{filters}")(x)
         x = layers.Activation("relu")(x)
         x = custom_objects.FusedBatchNormalization(momentum=bn_momentum)(x)
-        x = layers.MaxPooling2D(pool)(x)
-    x = layers.Flatten()(x)
+        x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(64, 1, activation="relu", name="colour_mix")(x)
+    x = layers.Concatenate(name="colour_pooled")(
+        [layers.GlobalAveragePooling2D()(x), layers.GlobalMaxPooling2D()(x)])
     x = layers.Dropout(0.25)(x)
     x = layers.Dense(64, activation="relu", name="colour_dense")(x)
     return layers.Dense(classes, dtype="float32", name="colour_logits")(x)
