@@ -4,6 +4,12 @@ Usage:
     python benchmarks/unseen_combinations.py                      # ../shared/data/fashion
     python benchmarks/unseen_combinations.py --dataset /tmp/catalogue --epochs 15 --image-size 64
     python benchmarks/unseen_combinations.py --designs none auto --folds red_shirt blue_dress
+    python benchmarks/unseen_combinations.py --dataset catalogue --unseen catalogue_absent
+
+With --unseen, no folder is left out: each design trains once on all of --dataset and is
+scored on each label folder of --unseen, combinations the dataset lacks (the generated
+catalogue's absent pairs: `python tools/synthetic.py --catalogue catalogue
+--catalogue-absent catalogue_absent`).
 
 For every label folder whose labels all appear in other folders (on the recipe's six folders:
 all but black_jeans, whose "black" appears nowhere else), train without that folder and
@@ -37,6 +43,8 @@ def parse_args(argv=None):
     parser.add_argument("--designs", nargs="+", default=["none", "auto"],
                         help="train.py --groups values to compare (default: none auto)")
     parser.add_argument("--folds", nargs="+", help="only these left-out folders")
+    parser.add_argument("--unseen", help="score on these label folders, absent from --dataset, "
+                        "instead of leaving folders out")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--image-size", type=int, default=96)
     parser.add_argument("--seed", type=int, default=42)
@@ -72,8 +80,15 @@ def run_fold(args, design, left_out, folders, work):
     """Train without `left_out`, score on it; (exact match, train seconds, images scored)."""
     keep = [name for name in folders if name != left_out]
     training_set = linked_tree(args.dataset, keep, os.path.join(work, "train"))
-    scored_set = linked_tree(args.dataset, [left_out], os.path.join(work, "scored"))
     output = os.path.join(work, "output")
+    seconds = train_design(args, design, training_set, output)
+    scored_set = linked_tree(args.dataset, [left_out], os.path.join(work, "scored"))
+    return {**score(output, scored_set, os.path.join(work, "scored.json")),
+            "train_seconds": seconds}
+
+
+def train_design(args, design, training_set, output):
+    """Train one design with train.py; its wall time in seconds."""
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = train.main(["--dataset", training_set, "--output", output, "--quiet",
@@ -81,18 +96,35 @@ def run_fold(args, design, left_out, folders, work):
                            "--seed", str(args.seed), "--groups", design, *args.extra])
     seconds = time.perf_counter() - started
     if code:
-        sys.exit(f"error: training {design} without {left_out} failed (exit {code})")
-    report_path = os.path.join(work, "scored.json")
+        sys.exit(f"error: training {design} on {training_set} failed (exit {code})")
+    return seconds
+
+
+def score(output, scored_set, report_path):
+    """evaluate.py's exact match for the model in `output` on the folders of `scored_set`."""
     with contextlib.redirect_stdout(io.StringIO()):
         code = evaluate.main(["--dataset", scored_set, "--model",
                               os.path.join(output, "fashion.keras"), "--labelbin",
                               os.path.join(output, "mlb.pickle"), "--report", report_path])
     if code:
-        sys.exit(f"error: scoring {design} on {left_out} failed (exit {code})")
+        sys.exit(f"error: scoring {output} on {scored_set} failed (exit {code})")
     with open(report_path, encoding="utf-8") as handle:
         report = json.load(handle)
-    return {"exact_match": report["exact_match"], "train_seconds": seconds,
-            "images": report["images"], "worst": report["worst"][:3]}
+    return {"exact_match": report["exact_match"], "images": report["images"],
+            "worst": report["worst"][:3]}
+
+
+def run_unseen(args, design, folders, work):
+    """Train on all of --dataset, score each folder of --unseen: {folder: result}."""
+    output = os.path.join(work, "output")
+    seconds = train_design(args, design, linked_tree(args.dataset, list(folders),
+                                                     os.path.join(work, "train")), output)
+    results = {}
+    for name in label_folders(args.unseen):
+        scored_set = linked_tree(args.unseen, [name], os.path.join(work, f"scored-{name}"))
+        results[name] = {**score(output, scored_set, os.path.join(work, f"{name}.json")),
+                         "train_seconds": seconds}
+    return results
 
 
 def table(results, designs):
@@ -111,6 +143,32 @@ def table(results, designs):
 def main(argv=None):
     args = parse_args(argv)
     folders = label_folders(args.dataset)
+    results = unseen_folders(args, folders) if args.unseen else leave_one_out(args, folders)
+    print(table(results, args.designs))
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with files.atomic_write(args.json) as handle:
+        handle.write(json.dumps({"dataset": args.dataset, "unseen": args.unseen,
+                                 "epochs": args.epochs, "image_size": args.image_size,
+                                 "seed": args.seed, "extra": args.extra, "results": results},
+                                indent=2).encode())
+    return 0
+
+
+def unseen_folders(args, folders):
+    print(f"{args.dataset}: {len(folders)} label folders; scored on the folders of "
+          f"{args.unseen}; {args.epochs} epochs at {args.image_size} px, seed {args.seed}",
+          flush=True)
+    results = {}
+    for design in args.designs:
+        with tempfile.TemporaryDirectory() as work:
+            for name, run in run_unseen(args, design, folders, work).items():
+                results.setdefault(name, {})[design] = run
+                print(f"  {name}, --groups {design}: exact match {run['exact_match']:.3f} on "
+                      f"{run['images']} images", flush=True)
+    return results
+
+
+def leave_one_out(args, folders):
     chosen = [name for name in folds(folders) if not args.folds or name in args.folds]
     print(f"{args.dataset}: {len(folders)} label folders; left out in turn: {', '.join(chosen)}; "
           f"{args.epochs} epochs at {args.image_size} px, seed {args.seed}", flush=True)
@@ -123,13 +181,7 @@ def main(argv=None):
             results[left_out][design] = run
             print(f"  without {left_out}, --groups {design}: exact match {run['exact_match']:.3f} "
                   f"on {run['images']} images, trained in {run['train_seconds']:.0f} s", flush=True)
-    print(table(results, args.designs))
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with files.atomic_write(args.json) as handle:
-        handle.write(json.dumps({"dataset": args.dataset, "epochs": args.epochs,
-                                 "image_size": args.image_size, "seed": args.seed,
-                                 "extra": args.extra, "results": results}, indent=2).encode())
-    return 0
+    return results
 
 
 if __name__ == "__main__":

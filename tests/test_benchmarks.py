@@ -69,3 +69,21 @@ def test_speed_scores_the_recipes_held_out_files_less_copies_of_training_files(t
     trained = {digest(path) for path in training}
     assert not {digest(path) for path in scored} & trained
     assert all(digest(path) in trained for path in dropped)
+
+
+@pytest.mark.slow
+def test_unseen_combinations_leaves_one_folder_out_and_scores_it(dataset_dir, tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import unseen_combinations
+
+    folders = unseen_combinations.label_folders(dataset_dir)
+    assert unseen_combinations.folds(folders) == sorted(folders)  # every part seen elsewhere
+    assert unseen_combinations.folds({**folders, "black_hat": ["black", "hat"]}) == sorted(folders)
+    output = tmp_path / "unseen.json"
+    assert unseen_combinations.main(["--dataset", dataset_dir, "--folds", "red_shirt",
+                                     "--epochs", "1", "--image-size", "16",
+                                     "--json", str(output)]) == 0
+    results = json.loads(output.read_text())["results"]
+    assert list(results) == ["red_shirt"] and set(results["red_shirt"]) == {"none", "auto"}
+    for run in results["red_shirt"].values():
+        assert run["images"] == 10 and 0 <= run["exact_match"] <= 1
