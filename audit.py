@@ -21,7 +21,6 @@ import sys
 import numpy as np
 
 from pyimagesearch import cli, defaults, groups
-from pyimagesearch.errors import UserError
 
 
 def build_parser():
@@ -38,7 +37,7 @@ def build_parser():
         help="fraction held out (default: %(default)s)")
     add("--seed", type=cli.integer(0, 2 ** 32 - 1), default=42,
         help="split seed (default: %(default)s)")
-    add("--groups", default=defaults.GROUPS,
+    add("--groups", type=groups.flag, default=defaults.GROUPS,
         help="label groups to judge absent combinations by, as train.py's --groups: auto, "
              "none, or NAME=label,...;NAME+=label,... (default: %(default)s)")
     add("--report", default=os.path.join("output", "audit.json"),
@@ -49,13 +48,7 @@ def build_parser():
 
 
 def parse_args(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        groups.check_flag(args.groups)
-    except UserError as error:
-        parser.error(f"argument --groups: {error}")
-    return args
+    return build_parser().parse_args(argv)
 
 
 def run_audit(args):

@@ -99,7 +99,7 @@ def build_parser():
     add("--threshold-rule", choices=tuple(decisions.RULES),
         help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
              "or fixed 0.5 (default: %(default)s)")
-    add("--groups", metavar="GROUPS",
+    add("--groups", type=groups.flag, metavar="GROUPS",
         help="label groups: auto (one group per position of folder names of one shape, "
              "such as colour_item), none (one independent sigmoid per label, the recipe's), "
              "or NAME=label,label;... with NAME+= for a group whose labels may go together; "
@@ -131,10 +131,6 @@ def build_parser():
 def parse_args(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        groups.check_flag(args.groups)
-    except UserError as error:
-        parser.error(f"argument --groups: {error}")
     # How this run was asked for, to tell the user how to resume it (not a setting).
     args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
     if args.recipe:

@@ -126,6 +126,17 @@ def check_flag(text):
         parse(text)
 
 
+def flag(text):
+    """The argparse type of --groups: the text, checked (an error names what is wrong)."""
+    import argparse
+
+    try:
+        check_flag(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def resolve(flag, class_names, paths=None, image_labels=None, from_folders=True,
             allow_unknown=False):
     """The groups a run uses: inferred (auto, folder datasets only), none, or declared and
