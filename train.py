@@ -16,7 +16,7 @@ import os
 import shlex
 import sys
 
-from pyimagesearch import cli, decisions, defaults, groups  # cheap: no TensorFlow, scikit-learn
+from pyimagesearch import cli, decisions, defaults, groups, run_settings  # cheap: no TF, sklearn
 from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
@@ -190,7 +190,7 @@ def _run(args):
     cli.quiet_tensorflow()
     from pyimagesearch import artifacts, evaluation, plot
 
-    settings = _settings(args)
+    settings = run_settings.record(args)
     model, history, best_epoch = _fit(args, dataset, targets, list(binarizer.classes_),
                                       (train_index, validation_index), state, settings)
     report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
@@ -226,24 +226,6 @@ def _check_outputs(args):
     return cache_dir
 
 
-# Not choices of a run: where its files are, how it reports, what the machine offers. They
-# may differ when resuming, and a finished run is the same run whatever they are.
-NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
-               "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
-               "requested_precision", "groups_resolved")
-DATA_PATHS = ("dataset", "manifest", "val_dataset")
-
-
-def _choices(settings):
-    """The settings that make a run what it is (from `vars(args)` or recorded settings):
-    those --resume restores and compares."""
-    choices = {key: value for key, value in settings.items()
-               if key not in NOT_CHOICES}
-    # Recorded settings hold the precision that ran; the choice is the one asked for.
-    choices["precision"] = settings.get("requested_precision", settings.get("precision"))
-    return choices
-
-
 def _resume_state(args, folder):
     """The checkpoint to continue from, with its settings put into `args`; or None."""
     from pyimagesearch import checkpoint
@@ -253,20 +235,9 @@ def _resume_state(args, folder):
         print(f"note: starting afresh; the checkpoint of an interrupted run in {folder} will "
               "be replaced (stop now and add --resume to continue that run instead)")
     if state:
-        _restore_settings(args, state.settings)
+        run_settings.restore(args, state.settings)
         print(f"resuming from {folder}: {state.epoch} of {args.epochs} epochs done")
     return state
-
-
-def _restore_settings(args, saved):
-    """The interrupted run's choices into `args`. Paths given now win; data not named now
-    is read where the run recorded it (absolute, so from any folder)."""
-    for key, value in _choices(saved).items():
-        setattr(args, key, value)
-    if args.dataset is None and args.manifest is None:  # a manifest given brings its root
-        args.dataset = saved.get("dataset")
-    args.manifest = args.manifest or saved.get("manifest")
-    args.val_dataset = args.val_dataset or saved.get("val_dataset")
 
 
 def _finished(args):
@@ -276,10 +247,7 @@ def _finished(args):
 
     if not (os.path.isfile(args.model) and os.path.isfile(args.labelbin)):
         return False
-    saved = artifacts.load_description(args.model).get("settings") or {}
-    named = {key: os.path.abspath(getattr(args, key)) for key in DATA_PATHS if getattr(args, key)}
-    return _choices(saved) == _choices(vars(args)) and all(
-        saved.get(key) == path for key, path in named.items())
+    return run_settings.same_run(args, artifacts.load_description(args.model).get("settings") or {})
 
 
 def _cache_dir(args):
@@ -389,39 +357,6 @@ def _evaluate(args, model, dataset, targets, validation_index, binarizer):
         rule=decisions.describe(tuned_by=args.threshold_rule, groups=model_groups),
         groups=model_groups)
     return report, cuts
-
-
-def _settings(args):
-    """What ran, so that the run can be repeated: its choices, the arithmetic "auto" chose,
-    the data's absolute paths and the library versions; not where the outputs went (a
-    moved output folder holds the same run)."""
-    from pyimagesearch import training
-
-    settings = _choices(vars(args))
-    settings["requested_precision"] = args.precision
-    settings["precision"] = training.choose_precision(args.precision).removeprefix("mixed_")
-    image_root = args.dataset or (os.path.dirname(os.path.abspath(args.manifest))
-                                  if args.manifest else "dataset")
-    settings.update(dataset=os.path.abspath(image_root), versions=_versions(), **{
-        key: getattr(args, key) and os.path.abspath(getattr(args, key))
-        for key in ("manifest", "val_dataset")})
-    if getattr(args, "groups_resolved", None) is not None:  # known once the labels are read
-        settings["groups_resolved"] = groups.to_json(args.groups_resolved)
-    return settings
-
-
-def _versions():
-    import platform
-
-    import cv2
-    import keras
-    import numpy
-    import sklearn
-    import tensorflow
-
-    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
-            "keras": keras.__version__, "numpy": numpy.__version__,
-            "scikit-learn": sklearn.__version__, "opencv": cv2.__version__}
 
 
 def main(argv=None):

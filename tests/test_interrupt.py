@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from pyimagesearch import artifacts, checkpoint
+from pyimagesearch import artifacts, checkpoint, run_settings
 from tests.conftest import ROOT, draw, write_rgb
 
 EPOCHS = 12
@@ -205,4 +205,4 @@ def test_resume_hint_repeats_the_arguments_given_to_main():
     message = train._how_to_resume(3, args, "out/fashion.keras.checkpoint")
     assert message.endswith("continue with: python train.py --dataset 'my photos' "
                             "--epochs 5 --resume")
-    assert "command_line" not in train._settings(args)
+    assert "command_line" not in run_settings.record(args)

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 import train
-from pyimagesearch import checkpoint
+from pyimagesearch import checkpoint, run_settings
 from tests.conftest import ROOT
 from tests.test_interrupt import wait_for_epoch
 
@@ -33,7 +33,7 @@ def test_saved_settings_are_the_resolved_ones(trained):
 
 def test_the_default_dataset_is_recorded_as_an_absolute_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    settings = train._settings(train.parse_args([]))
+    settings = run_settings.record(train.parse_args([]))
     assert settings["dataset"] == os.path.join(str(tmp_path), "dataset")
 
 

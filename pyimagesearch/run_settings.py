@@ -1,0 +1,83 @@
+"""What a training run is: the settings it records, and those --resume restores and compares.
+
+Usage:
+    settings = record(args)        # written into the checkpoint and <model>.json
+    restore(args, state.settings)  # --resume: the interrupted run's choices into args
+    same_run(args, saved)          # is the saved model the finished run of these choices?
+
+A run's choices (epochs, schedule, groups, ...) make it what it is; where its files are,
+how it reports and what the machine offers do not, so a moved output folder or another
+number of workers is still the same run.
+"""
+
+import os
+
+from pyimagesearch import groups
+
+# Not choices of a run: where its files are, how it reports, what the machine offers. They
+# may differ when resuming, and a finished run is the same run whatever they are.
+NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
+               "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
+               "requested_precision", "groups_resolved")
+DATA_PATHS = ("dataset", "manifest", "val_dataset")
+
+
+def choices(settings):
+    """The settings that make a run what it is (from `vars(args)` or recorded settings):
+    those --resume restores and compares."""
+    kept = {key: value for key, value in settings.items() if key not in NOT_CHOICES}
+    # Recorded settings hold the precision that ran; the choice is the one asked for.
+    kept["precision"] = settings.get("requested_precision", settings.get("precision"))
+    return kept
+
+
+def restore(args, saved):
+    """The interrupted run's choices into `args`. Paths given now win; data not named now
+    is read where the run recorded it (absolute, so from any folder)."""
+    for key, value in choices(saved).items():
+        setattr(args, key, value)
+    if args.dataset is None and args.manifest is None:  # a manifest given brings its root
+        args.dataset = saved.get("dataset")
+    args.manifest = args.manifest or saved.get("manifest")
+    args.val_dataset = args.val_dataset or saved.get("val_dataset")
+
+
+def same_run(args, saved):
+    """Whether `saved` (recorded settings) are the run `args` asks for: the same choices,
+    and the same data wherever the data is named now."""
+    named = {key: os.path.abspath(getattr(args, key)) for key in DATA_PATHS if getattr(args, key)}
+    return choices(saved) == choices(vars(args)) and all(
+        saved.get(key) == path for key, path in named.items())
+
+
+def record(args):
+    """What ran, so that the run can be repeated: its choices, the arithmetic "auto" chose,
+    the data's absolute paths and the library versions; not where the outputs went (a
+    moved output folder holds the same run)."""
+    from pyimagesearch import training
+
+    settings = choices(vars(args))
+    settings["requested_precision"] = args.precision
+    settings["precision"] = training.choose_precision(args.precision).removeprefix("mixed_")
+    image_root = args.dataset or (os.path.dirname(os.path.abspath(args.manifest))
+                                  if args.manifest else "dataset")
+    settings.update(dataset=os.path.abspath(image_root), versions=versions(), **{
+        key: getattr(args, key) and os.path.abspath(getattr(args, key))
+        for key in ("manifest", "val_dataset")})
+    if getattr(args, "groups_resolved", None) is not None:  # known once the labels are read
+        settings["groups_resolved"] = groups.to_json(args.groups_resolved)
+    return settings
+
+
+def versions():
+    import platform
+
+    import cv2
+    import keras
+    import numpy
+    import sklearn
+    import tensorflow
+
+    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
+            "keras": keras.__version__, "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__, "opencv": cv2.__version__}
