@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pyimagesearch import files  # noqa: E402  the project's atomic writes
+from pyimagesearch import cli, files  # noqa: E402  the project's flag types, atomic writes
 
 CLASSES = ("black_jeans", "blue_dress", "blue_jeans", "blue_shirt", "red_dress", "red_shirt")
 # Every colour and item the generator draws; the catalogue is their product. The recipe's three
@@ -1352,24 +1352,6 @@ def generate_catalogue_absent(directory, per_class, size=128, seed=2018):
     return absent
 
 
-def _positive(text):
-    return _integer(text, 1)
-
-
-def _non_negative(text):
-    return _integer(text, 0)
-
-
-def _integer(text, minimum):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
-    return value
-
-
 def parse_arguments(argv):
     """Command-line options for regenerating the bundled dataset and examples, or a catalogue."""
     parser = argparse.ArgumentParser(description="Generate the synthetic fashion dataset "
@@ -1381,11 +1363,11 @@ def parse_arguments(argv):
                              "DIR/<colour>_<item>/..., and DIR/absent.txt naming the other 6")
     parser.add_argument("--catalogue-absent", metavar="DIR",
                         help="with --catalogue: also write images of its absent pairs here")
-    parser.add_argument("--per-class", type=_positive, default=150, help="images per class (default: %(default)s)")
-    parser.add_argument("--absent-per-class", type=_positive, default=CATALOGUE_ABSENT_PER_CLASS,
+    parser.add_argument("--per-class", type=cli.integer(minimum=1), default=150, help="images per class (default: %(default)s)")
+    parser.add_argument("--absent-per-class", type=cli.integer(minimum=1), default=CATALOGUE_ABSENT_PER_CLASS,
                         help="images per absent pair under --catalogue-absent "
                              "(default: %(default)s)")
-    parser.add_argument("--seed", type=_non_negative, default=2018, help="base seed of every image")
+    parser.add_argument("--seed", type=cli.integer(minimum=0), default=2018, help="base seed of every image")
     arguments = parser.parse_args(argv)
     if arguments.catalogue is None and arguments.catalogue_absent is not None:
         parser.error("--catalogue-absent needs --catalogue")
