@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/bundled.py                       # about 3 minutes on 2 cores
     python benchmarks/bundled.py --output /tmp/bundled --epochs 5
+    python benchmarks/bundled.py --extra --groups none   # the recipe's network
 
 Trains `python train.py` with its defaults on dataset/ (900 generated images, 180 held out,
 stratified) into --output, then prints the wall time, the kept epoch, the headline scores
@@ -34,6 +35,8 @@ def parse_args(argv=None):
     parser.add_argument("--examples", default=os.path.join(ROOT, "examples"))
     parser.add_argument("--output", default=os.path.join(ROOT, "output", "benchmark-bundled"))
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
+                        help="further train.py flags, e.g. --extra --groups none")
     return parser.parse_args(argv)
 
 
@@ -41,7 +44,7 @@ def train_once(args):
     """Train with the defaults; (seconds, the model's description)."""
     started = time.perf_counter()
     code = train.main(["--dataset", args.dataset, "--output", args.output, "--quiet",
-                       "--epochs", str(args.epochs)])
+                       "--epochs", str(args.epochs), *args.extra])
     seconds = time.perf_counter() - started
     if code:
         sys.exit(f"error: training failed with exit code {code}")
