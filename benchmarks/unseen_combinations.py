@@ -127,8 +127,8 @@ def run_unseen(args, design, folders, work):
     return results
 
 
-def table(results, designs):
-    lines = [f"{'left out':<16}" + "".join(f"{design:>22}" for design in designs)]
+def table(results, designs, heading="left out"):
+    lines = [f"{heading:<16}" + "".join(f"{design:>22}" for design in designs)]
     for fold, by_design in results.items():
         lines.append(f"{fold:<16}" + "".join(
             f"{by_design[d]['exact_match']:>12.3f} ({by_design[d]['train_seconds']:4.0f} s)"
@@ -144,7 +144,7 @@ def main(argv=None):
     args = parse_args(argv)
     folders = label_folders(args.dataset)
     results = unseen_folders(args, folders) if args.unseen else leave_one_out(args, folders)
-    print(table(results, args.designs))
+    print(table(results, args.designs, "unseen pair" if args.unseen else "left out"))
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with files.atomic_write(args.json) as handle:
         handle.write(json.dumps({"dataset": args.dataset, "unseen": args.unseen,
