@@ -499,14 +499,21 @@ def jeans_details(rng, centre, waist_y, band, waist_half, hip_y, crotch_y):
     return trims, lines, stitches, button
 
 
+def whiskers(rng, centre, crotch_y, side, count_range, strength_range):
+    """Creases fanning from the crotch toward one hip (`side` -1 or 1): jeans' and shorts'."""
+    folds = []
+    for index in range(rng.integers(*count_range)):
+        start = (centre + side * 0.015, crotch_y - 0.02 + 0.018 * index)
+        end = (centre + side * rng.uniform(0.07, 0.12), crotch_y - 0.05 + 0.03 * index)
+        folds.append((start, end, rng.uniform(*strength_range)))
+    return folds
+
+
 def jeans_folds(rng, centre, crotch_y, knee_y, hem_y, leg_centres, hem_width):
     """Whiskers fanning from the crotch, creases behind the knees, and bunching above the hem."""
     folds = []
     for side, leg_x in zip((-1, 1), leg_centres):
-        for index in range(rng.integers(2, 5)):
-            start = (centre + side * 0.015, crotch_y - 0.02 + 0.018 * index)
-            end = (centre + side * rng.uniform(0.07, 0.12), crotch_y - 0.05 + 0.03 * index)
-            folds.append((start, end, rng.uniform(0.15, 0.3)))
+        folds += whiskers(rng, centre, crotch_y, side, (2, 5), (0.15, 0.3))
         for _ in range(rng.integers(1, 4)):
             y = knee_y + rng.uniform(-0.04, 0.04)
             crease = ((leg_x - 0.04, y), (leg_x + 0.04, y + rng.uniform(-0.02, 0.02)))
@@ -580,10 +587,7 @@ def shorts_folds(rng, centre, crotch_y, hem_y, leg_centres, hem_width):
     """Whiskers fanning from the crotch and a few creases across the legs above the hem."""
     folds = []
     for side, leg_x in zip((-1, 1), leg_centres):
-        for index in range(rng.integers(1, 4)):
-            start = (centre + side * 0.015, crotch_y - 0.02 + 0.018 * index)
-            end = (centre + side * rng.uniform(0.07, 0.12), crotch_y - 0.05 + 0.03 * index)
-            folds.append((start, end, rng.uniform(0.1, 0.25)))
+        folds += whiskers(rng, centre, crotch_y, side, (1, 4), (0.1, 0.25))
         for _ in range(rng.integers(1, 3)):
             y = hem_y - rng.uniform(0.02, 0.06)
             tilt = rng.uniform(-0.02, 0.02)
