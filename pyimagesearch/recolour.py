@@ -84,8 +84,8 @@ def _in_range(hue, saturation, value, colour):
     return tf.cast(inside, tf.float32)
 
 
-def _dilate(masks):
-    return tf.nn.max_pool2d(masks[..., None], KERNEL, 1, "SAME")[..., 0]
+def _dilate(masks, size=KERNEL):
+    return tf.nn.max_pool2d(masks[..., None], size, 1, "SAME")[..., 0]
 
 
 def _erode(masks):
@@ -94,9 +94,9 @@ def _erode(masks):
 
 
 def _clean(masks):
-    """Opening (drops specks) then closing (fills pinholes) of (batch, height, width) masks."""
-    opened = _dilate(_erode(masks))
-    return _erode(_dilate(opened))
+    """Opening (drops specks) then closing (fills pinholes) of (batch, height, width) masks:
+    erode, dilate, dilate, erode, the two dilations done as one with twice the reach."""
+    return _erode(_dilate(_erode(masks), 2 * KERNEL - 1))
 
 
 def mask(images, colour_name):
@@ -172,23 +172,34 @@ class Recolouring:
         found &= tf.reduce_mean(garment, axis=[1, 2]) >= MIN_AREA
         recolour = found & (draws.uniform(0.0, 1.0) < self.recolour) & (count > 1)
         tint = found & (draws.uniform(0.0, 1.0) < self.tint)
+        strength, tint_colour = draws.uniform(*TINT_STRENGTH), draws.uniform(0.0, 1.0, [3])
         # Feathered edges: a pixel on the garment's border is half painted, half kept.
         weight = tf.nn.avg_pool2d(garment[..., None], 3, 1, "SAME")
         pixels = tf.cast(images, tf.float32) / 255.0
+        # Painting and tinting touch only the images drawn for them (gathered, then
+        # scattered back): on 2 cores this pipeline competes with training for the CPU.
+        rows, take = _rows(recolour)
         painted = tf.image.hsv_to_rgb(tf.stack(_paint(
-            hue, saturation, value, _per_image(table, source), _per_image(table, target)),
-            axis=-1) / tf.constant([360.0, 1.0, 1.0]))
-        pixels = tf.where(recolour[:, None, None, None],
-                          weight * painted + (1.0 - weight) * pixels, pixels)
-        strength = draws.uniform(*TINT_STRENGTH)[:, None, None, None] * (1.0 - weight)
-        tinted = pixels + strength * (draws.uniform(0.0, 1.0, [3])[:, None, None, :] - pixels)
-        pixels = tf.where(tint[:, None, None, None], tinted, pixels)
+            take(hue), take(saturation), take(value), _per_image(table, take(source)),
+            _per_image(table, take(target))), axis=-1) / tf.constant([360.0, 1.0, 1.0]))
+        pixels = tf.tensor_scatter_nd_update(
+            pixels, rows, take(weight) * painted + (1.0 - take(weight)) * take(pixels))
+        rows, take = _rows(tint)
+        faded = take(strength)[:, None, None, None] * (1.0 - take(weight))
+        tinted = take(pixels) + faded * (take(tint_colour)[:, None, None, :] - take(pixels))
+        pixels = tf.tensor_scatter_nd_update(pixels, rows, tinted)
         changed = (recolour | tint)[:, None, None, None]
         images = tf.where(changed, tf.cast(tf.round(tf.clip_by_value(pixels, 0.0, 1.0) * 255.0),
                                            images.dtype), images)
         relabelled = tf.where(recolour[:, None], tf.one_hot(target, count), colours)
         targets += tf.cast(tf.matmul(relabelled - colours, self.columns), targets.dtype)
         return images, targets
+
+
+def _rows(chosen):
+    """(scatter indices of the images where `chosen` is true, a gather of those images)."""
+    rows = tf.where(chosen)
+    return rows, lambda values: tf.gather_nd(values, rows)
 
 
 class _Draws:
