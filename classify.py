@@ -22,6 +22,7 @@ DEFAULTS = dict(
     labelbin=defaults.LABELBIN,  # likewise
     annotated=defaults.ANNOTATED,  # folder for the drawn images
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
+    backend="auto",  # LiteRT where training exported one, else Keras
 )
 
 
@@ -43,6 +44,10 @@ def build_parser():
     add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
+    add("--backend", choices=defaults.BACKENDS,
+        help="what runs the model: auto = the LiteRT file training wrote beside it (no "
+             "TensorFlow: starts in a blink), else Keras; keras, litert or onnx force one "
+             "(default: %(default)s)")
     add("--batch-size", type=count, help="images per prediction batch (default: %(default)s)")
     add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
@@ -56,22 +61,17 @@ def parse_args(argv=None):
 
 
 def classify(args):
-    from pyimagesearch import artifacts, classifier, decisions, display, files, groups
+    from pyimagesearch import classifier, display, files
 
     if args.annotate:  # refused before anything loads: the user's images are never drawn over
         files.check_apart(args.annotated, args.image, "--annotated")
     paths = classifier.expand_inputs(args.image, skip=args.annotated)
     if args.annotate:
         files.ensure_writable_folder(args.annotated)
-    cli.quiet_tensorflow()
-    model, binarizer, description = artifacts.load_artifacts(
-        args.model, args.labelbin, args.trust_model_code)
-    class_names = list(binarizer.classes_)
-    model_groups = groups.from_description(description, class_names)
-    decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
-                                    args.threshold, args.top_k, model_groups, class_names)
-    results = classifier.classify_files(model, class_names, paths, artifacts.input_size(model),
-                                        decide, args.batch_size, args.workers, model_groups)
+    model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
+                                       args.trust_model_code, args.threshold, args.top_k)
+    results = model.classify_files(paths, args.batch_size, args.workers)
+    model_groups = model.groups
     taken = set()
     for result in results:
         print(json.dumps(result) if args.json else classifier.format_result(result, model_groups),

@@ -20,6 +20,7 @@ DEFAULTS = dict(
     model=defaults.MODEL,  # where train.py puts it by default
     labelbin=defaults.LABELBIN,  # likewise
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
+    backend="auto",  # LiteRT where training exported one, else Keras
 )
 
 
@@ -37,6 +38,9 @@ def build_parser():
     rule.add_argument("--threshold", type=cli.number(0, 1), help="one threshold for every label")
     rule.add_argument("--top-k", type=cli.integer(minimum=1),
                       help="the K most probable labels (recipe: 2)")
+    add("--backend", choices=defaults.BACKENDS,
+        help="what runs the model: auto = the LiteRT file training wrote beside it, else "
+             "Keras; keras, litert or onnx force one (default: %(default)s)")
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
     add("--workers", type=cli.integer(minimum=1), default=None,
         help="image decoding threads (default: one per core, at most 8)")
@@ -55,22 +59,19 @@ def parse_args(argv=None):
 
 
 def evaluate(args):
+    from pyimagesearch import artifacts, classifier, decisions, evaluation, labels
     from pyimagesearch import dataset as data
 
-    cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, decisions, evaluation, groups, labels, training
-
-    model, binarizer, description = artifacts.load_artifacts(
-        args.model, args.labelbin, args.trust_model_code)
-    class_names = list(binarizer.classes_)
-    model_groups = groups.from_description(description, class_names)
+    model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
+                                       args.trust_model_code, args.threshold, args.top_k)
+    class_names, model_groups = model.class_names, model.groups
     dataset, _ = data.load_training_data(
-        args.dataset, args.manifest, None, artifacts.input_size(model), args.workers,
-        cli.progress_bar, columns=(args.path_column, args.labels_column), require_variety=False)
+        args.dataset, args.manifest, None, model.input_size, args.workers,
+        _progress_bar(model.backend), columns=(args.path_column, args.labels_column),
+        require_variety=False)
     targets = labels.targets_for(dataset.labels, class_names)
-    probabilities = training.predict(model, dataset.images, batch_size=args.batch_size)
-    decide = decisions.make_decider(decisions.saved_thresholds(description, class_names),
-                                    args.threshold, args.top_k, model_groups, class_names)
+    probabilities = model.predict_images(dataset.images, args.batch_size)
+    decide = model.decide
     report = evaluation.evaluate(
         targets, probabilities, decide(probabilities), class_names, dataset.paths,
         rule=decisions.describe(args.threshold, args.top_k, groups=model_groups),
@@ -81,6 +82,11 @@ def evaluate(args):
     print(evaluation.format_report(report, title=args.manifest or args.dataset))
     print(f"saved {path}")
     return 0
+
+
+def _progress_bar(backend):
+    """Keras's progress bar where Keras is loaded anyway; none on a TensorFlow-free backend."""
+    return cli.progress_bar if backend == "keras" else None
 
 
 def main(argv=None):

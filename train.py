@@ -41,7 +41,8 @@ DEFAULTS = dict(
     groups=defaults.GROUPS,
     recolour=defaults.RECOLOUR,  # synthesise absent colour_item pairs by repainting
     tint=defaults.TINT,  # so that a red carpet does not make a red dress
-    flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image  # label groups from folder names of one shape, if they have one
+    flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image
+    export=list(defaults.EXPORTS),  # a LiteRT file beside the model: classify without TensorFlow
 )
 
 
@@ -113,6 +114,11 @@ def build_parser():
              "labels unchanged; 0: never (default: %(default)s)")
     add("--no-flip-average", dest="flip_average", action="store_false",
         help="predict from the image alone, not the mean over it and its mirror image")
+    add("--export", nargs="+", choices=defaults.EXPORT_CHOICES, metavar="FORMAT",
+        help="exports written with the model, from the same epoch: litert (a .tflite file "
+             "that classify.py and evaluate.py run without TensorFlow), onnx (needs "
+             "pip install -r requirements-onnx.txt), or none; for a SavedModel, or to export "
+             "a model later, see export.py (default: litert)")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
              "batch normalisation momentum 0.99, 0.5 thresholds, no label groups, "
@@ -199,7 +205,8 @@ def _run(args):
         "groups": groups.to_json(args.groups_resolved),
         "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)},
-        reports={"audit": dataset_audit, "evaluation": report})  # one set, one save id
+        reports={"audit": dataset_audit, "evaluation": report},  # one set, one save id
+        exports=_exports(args, model))
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
     checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
     print(evaluation.format_report(report))
@@ -223,6 +230,10 @@ def _check_outputs(args):
             files.check_outside(path, folder)
     for path in outputs:
         files.ensure_writable_folder(os.path.dirname(path))
+    if "onnx" in args.export:  # refused now, not after the training it would follow
+        from pyimagesearch import backends
+
+        backends.check_onnx_export()
     return cache_dir
 
 
@@ -306,6 +317,8 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
     if args.flip_average:
         model = training.flip_averaged(model)
+    # Evaluated, tuned and saved in float32, as every backend and export computes it.
+    model = training.float32_model(model)
     return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
 
 
@@ -329,6 +342,14 @@ def _recolouring(args, class_names):
     from pyimagesearch import recolour
 
     return recolour.for_groups(class_names, args.groups_resolved, args.recolour, args.tint)
+
+
+def _exports(args, model):
+    """{path: (format, write)} of the exports asked for, for artifacts.save_artifacts."""
+    from pyimagesearch import export
+
+    formats = [fmt for fmt in dict.fromkeys(args.export) if fmt != "none"]
+    return {export.path_for(args.model, fmt): (fmt, export.writer(model, fmt)) for fmt in formats}
 
 
 def _how_to_resume(done, args, folder):

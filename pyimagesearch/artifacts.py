@@ -62,9 +62,12 @@ def fingerprint(labels, size, colour_order=COLOUR_ORDER):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def save_artifacts(model, binarizer, model_path, labelbin_path, description, reports=None):
-    """Write the four files (and `reports`, {kind: dict}, as `<model>.<kind>.json`) as one set;
-    return the save's id. `description` is a JSON-able dict.
+def save_artifacts(model, binarizer, model_path, labelbin_path, description, reports=None,
+                   exports=None):
+    """Write the four files (and `reports`, {kind: dict}, as `<model>.<kind>.json`, and
+    `exports`, {path: (format, write)}, each `write(path)` exporting the model to a file and
+    returning its entry) as one set; return the save's id. `description` is a JSON-able dict;
+    the exports are listed in it under "exports", each with its file's SHA-256.
 
     Each file goes to a temporary file first, and they are renamed into place only once all
     are written, so a full disk or an error mid-save leaves the previous set whole. The
@@ -81,7 +84,8 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
                for kind, report in (reports or {}).items()}
     # The renaming order. The labels' JSON goes first: a kill after it leaves an id that the
     # old description (even one saved before ids existed) lacks. The description goes last.
-    order = [labels_path(labelbin_path), model_path, labelbin_path, *reports,
+    exports = exports or {}
+    order = [labels_path(labelbin_path), model_path, labelbin_path, *reports, *exports,
              description_path(model_path)]
     with contextlib.ExitStack() as staged:
         # An ExitStack closes, and so renames, last in first out: enter in reverse order.
@@ -93,8 +97,14 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
         _write(temporary[labels_path(labelbin_path)], _json_bytes(shared))
         for path, report in reports.items():
             _write(temporary[path], _json_bytes(report))
+        exported = {}
+        for path, (fmt, write) in exports.items():
+            exported[fmt] = {**write(temporary[path]), "file": os.path.basename(path),
+                             "sha256": digest(temporary[path]),
+                             "fingerprint": shared["fingerprint"]}
         _write(temporary[description_path(model_path)], _json_bytes({
             **shared, "labelbin": os.path.basename(labelbin_path), **description,
+            **({"exports": exported} if exported else {}),
             "save_id": save_id, "model_sha256": _sha256(temporary[model_path]),
             "labelbin_sha256": hashlib.sha256(pickled).hexdigest()}))
     return save_id
@@ -106,6 +116,19 @@ def _sha256(path):
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def digest(path):
+    """SHA-256 of a file's bytes; of a folder (a SavedModel), of its files' relative names
+    and bytes in sorted order."""
+    if os.path.isfile(path):
+        return _sha256(path)
+    sha = hashlib.sha256()
+    for name in sorted(os.path.join(folder, name) for folder, _, names in os.walk(path)
+                       for name in names):
+        sha.update(os.path.relpath(name, path).encode("utf-8") + b"\0")
+        sha.update(_sha256(name).encode("ascii"))
+    return sha.hexdigest()
 
 
 def _write(path, data):
@@ -126,12 +149,34 @@ def write_json(path, data):
 
 def load_artifacts(model_path, labelbin_path, trust_code=False):
     """Load a model and its binarizer, and refuse files that do not belong together."""
-    saved_labels = read_labels_json(labelbin_path)
-    binarizer = (binarizer_of(saved_labels["labels"]) if saved_labels
-                 else load_labelbin(labelbin_path))
+    saved_labels, labels = _read_labels(labelbin_path)
     description = load_description(model_path)
     model = load_model(model_path, trust_code)
-    check_pair(model, binarizer, description, model_path, labelbin_path)
+    check_pair(model.output_shape[-1], labels, description, model_path, labelbin_path)
+    _check_set(description, saved_labels, model_path, labelbin_path)
+    return model, binarizer_of(labels), description
+
+
+def load_set(model_path, labelbin_path):
+    """(labels, description) of a model's file set, checked as load_artifacts checks them,
+    without loading the model: no TensorFlow, no scikit-learn."""
+    saved_labels, labels = _read_labels(labelbin_path)
+    description = load_description(model_path)
+    if not os.path.isfile(model_path):
+        raise UserError(f"model file not found: {model_path}")
+    check_pair(len(description.get("labels", labels)), labels, description, model_path,
+               labelbin_path)
+    _check_set(description, saved_labels, model_path, labelbin_path)
+    return labels, description
+
+
+def _read_labels(labelbin_path):
+    """(contents of `<labelbin>.json` or None, the labels as plain texts)."""
+    saved = read_labels_json(labelbin_path)
+    return saved, saved["labels"] if saved else labelbin_labels(labelbin_path)
+
+
+def _check_set(description, saved_labels, model_path, labelbin_path):
     labels_fingerprint = (saved_labels or {}).get("fingerprint")
     if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
         raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
@@ -144,7 +189,6 @@ def load_artifacts(model_path, labelbin_path, trust_code=False):
     if mixed:
         raise UserError(f"{mixed}: these files come from an interrupted save (or were copied "
                         "from different runs); train again, or copy one run's files together")
-    return model, binarizer, description
 
 
 def _mixed_set(description, saved_labels, model_path, labelbin_path):
@@ -169,10 +213,8 @@ def _mixed_set(description, saved_labels, model_path, labelbin_path):
 
 def load_labels(labelbin_path):
     """(binarizer, fingerprint or None): from `<labelbin>.json` if present, else the pickle."""
-    saved = read_labels_json(labelbin_path)
-    if saved is None:
-        return load_labelbin(labelbin_path), None
-    return binarizer_of(saved["labels"]), saved.get("fingerprint")
+    saved, labels = _read_labels(labelbin_path)
+    return binarizer_of(labels), (saved or {}).get("fingerprint")
 
 
 def read_labels_json(labelbin_path):
@@ -239,7 +281,12 @@ MAX_LABEL_CHARACTERS = 1_000
 
 
 def load_labelbin(path):
-    """Read the labels of a pickled MultiLabelBinarizer and build a fresh binarizer of them.
+    """A fresh MultiLabelBinarizer of the labels a pickled one holds (labelbin_labels)."""
+    return binarizer_of(labelbin_labels(path))
+
+
+def labelbin_labels(path):
+    """Read the labels of a pickled MultiLabelBinarizer, as plain texts (or integers).
 
     The pickle never builds a NumPy or scikit-learn object: the unpickler gives it
     stand-ins that only record what they are given, and the labels are read from those
@@ -253,7 +300,7 @@ def load_labelbin(path):
         if not (isinstance(loaded, _PickledBinarizer) and isinstance(loaded.state, dict)
                 and "classes_" in loaded.state):
             raise UserError(f"label file {path} does not hold a fitted MultiLabelBinarizer")
-        return binarizer_of(checked_labels(_labels_of(loaded.state["classes_"])))
+        return checked_labels(_labels_of(loaded.state["classes_"]))
     except pickle.UnpicklingError as error:
         raise UserError(f"refused label file {path}: {_one_line(error)}") from None
     except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
@@ -444,9 +491,9 @@ def load_description(model_path):
     return description
 
 
-def check_pair(model, binarizer, description, model_path, labelbin_path):
-    labels = [str(name) for name in binarizer.classes_]
-    outputs = model.output_shape[-1]
+def check_pair(outputs, labels, description, model_path, labelbin_path):
+    """Refuse a model (predicting `outputs` labels) and labels from different runs."""
+    labels = [str(name) for name in labels]
     if outputs != len(labels):
         raise UserError(f"model {model_path} predicts {outputs} labels but label file "
                         f"{labelbin_path} has {len(labels)}: they are not from the same run")

@@ -1,9 +1,14 @@
-"""Classifying image files with a trained model: probabilities and decisions.
+"""Classifying images with a trained model: probabilities and decisions.
 
 Usage:
-    decide = decisions.make_decider(thresholds=[0.4, 0.6, ...])  # or threshold=0.5, or top_k=2
-    results = classify_files(model, class_names, paths, size, decide, groups=model_groups)
-    for result in results: print(format_result(result, model_groups))
+    from pyimagesearch import Classifier
+    clf = Classifier.load("output/fashion.keras")       # its mlb.pickle beside it
+    clf.predict(["a.jpg", rgb_uint8_array])             # one result dict per item
+    for result in clf.classify_files(paths): print(format_result(result, clf.groups))
+
+The model runs on the backend backends.load chooses (LiteRT without TensorFlow where
+training exported one). The decisions are the model's: one label of each exclusive group,
+the other labels by the thresholds tuned in training, unless a threshold or top k is given.
 
 Files are decoded in parallel and predicted in batches; a file that cannot be
 read becomes a result with an "error" instead of stopping the run. A model with label
@@ -15,10 +20,81 @@ import os
 
 import numpy as np
 
-from pyimagesearch import defaults, files
+from pyimagesearch import backends, decisions, defaults, files
 from pyimagesearch import groups as label_groups
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
+
+
+class Classifier:
+    """A trained model with its labels, groups and decision rule: what classify.py runs."""
+
+    def __init__(self, runner, class_names, description, threshold=None, top_k=None):
+        self.runner, self.class_names, self.description = runner, class_names, description
+        self.groups = label_groups.from_description(description, class_names)
+        self.decide = decisions.make_decider(
+            decisions.saved_thresholds(description, class_names), threshold, top_k,
+            self.groups, class_names)
+
+    @classmethod
+    def load(cls, model, labelbin=None, backend="auto", trust_code=False, threshold=None,
+             top_k=None):
+        """The model file `model` (and its label file, by default `mlb.pickle` beside it) on
+        `backend`: auto, keras, litert or onnx (see pyimagesearch/backends.py)."""
+        labelbin = labelbin or os.path.join(os.path.dirname(model), defaults.LABELBIN_NAME)
+        runner, class_names, description = backends.load(model, labelbin, backend, trust_code)
+        return cls(runner, class_names, description, threshold, top_k)
+
+    @property
+    def backend(self):
+        return self.runner.name
+
+    @property
+    def input_size(self):
+        """(width, height) every image is resized to."""
+        return self.runner.input_size
+
+    def predict(self, items, batch_size=defaults.PREDICTION_BATCH):
+        """One result per item, in order: an image file's path, or an RGB array (height,
+        width, 3; uint8, or floats in [0, 1]) of any size. A result is a dict: "path" (the
+        item's, or None for an array), "probabilities" {label: p}, "labels" (the accepted
+        ones, most probable first) and, with label groups, "groups" {group: [labels]}; or
+        "error" for a file that could not be read."""
+        items = list(items)
+        decoded = [_try_load(item, self.input_size) if isinstance(item, (str, os.PathLike))
+                   else _array_image(item, self.input_size) for item in items]
+        names = [os.fspath(item) if isinstance(item, (str, os.PathLike)) else None
+                 for item in items]
+        results = []
+        for start in range(0, len(items), batch_size):
+            results.extend(_predict_chunk(self.runner, self.class_names,
+                                          names[start:start + batch_size],
+                                          decoded[start:start + batch_size], self.decide))
+        return self._grouped(results)
+
+    def predict_images(self, images, batch_size=defaults.PREDICTION_BATCH):
+        """(images, labels) probabilities of uint8 RGB images already at the input size:
+        an array, or a dataset's store.RowFile, read a batch at a time."""
+        chunks = [self.runner.predict_on_batch(np.asarray(images[start:start + batch_size]))
+                  for start in range(0, len(images), batch_size)]
+        return np.concatenate(chunks) if chunks else np.zeros((0, len(self.class_names)))
+
+    def classify_files(self, paths, batch_size=defaults.PREDICTION_BATCH, workers=None):
+        """One result per path, as predict's, files decoded in parallel threads."""
+        return self._grouped(classify_files(self.runner, self.class_names, paths,
+                                            self.input_size, self.decide, batch_size, workers))
+
+    def _grouped(self, results):
+        return _name_groups(results, self.groups)
+
+
+def _array_image(array, size):
+    array = np.asarray(array)
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise ValueError(f"an image array must be (height, width, 3) RGB, not {array.shape}")
+    if array.dtype != np.uint8:
+        array = np.clip(np.round(np.asarray(array, np.float64) * 255.0), 0, 255).astype(np.uint8)
+    return image_io.resize(array, size)
 
 
 def expand_inputs(inputs, skip=None):
@@ -56,11 +132,14 @@ def classify_files(model, class_names, paths, size, decide, batch_size=64, worke
             chunk = paths[start:start + batch_size]
             decoded = list(executor.map(lambda path: _try_load(path, size), chunk))
             results.extend(_predict_chunk(model, class_names, chunk, decoded, decide))
-    if groups:
-        for result in results:
-            if "labels" in result:
-                result["groups"] = {group.name: [label for label in result["labels"]
-                                                 if label in group.labels] for group in groups}
+    return _name_groups(results, groups)
+
+
+def _name_groups(results, groups):
+    for result in results:
+        if groups and "labels" in result:
+            result["groups"] = {group.name: [label for label in result["labels"]
+                                             if label in group.labels] for group in groups}
     return results
 
 

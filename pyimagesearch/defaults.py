@@ -43,6 +43,9 @@ SCHEDULES = ("cosine", "recipe")  # cosine: decays to zero so that the last epoc
 RECOLOUR = 0.5  # chance a training image of a known colour is repainted another colour
 TINT = 0.5  # chance a training image's background is tinted toward a random colour
 FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
+EXPORTS = ("litert",)  # written beside the model by train.py
+EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's; export.py also writes a SavedModel
+BACKENDS = ("auto", "keras", "litert", "onnx")  # auto: LiteRT when the model has one, else Keras
 GROUPS = "auto"  # groups from folder names of one shape (colour_item); none: one sigmoid per label
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import artifacts, augment, cache, classifier, decisions, labels, training
+from pyimagesearch import artifacts, augment, backends, cache, classifier, decisions, labels, training
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -82,13 +82,8 @@ def test_training_and_classification_see_the_same_pixels(trained, monkeypatch, c
     rows = np.arange(0, len(dataset.paths), 5)
     paths = [dataset.paths[row] for row in rows]
     fed = []
-    predict_on_batch = keras.Model.predict_on_batch
-
-    def recording(model, batch):
-        fed.append(np.array(batch))
-        return predict_on_batch(model, batch)
-
-    monkeypatch.setattr(keras.Model, "predict_on_batch", recording)
+    for runner in (backends.KerasRunner, backends.LiteRTRunner):  # whichever runs the model
+        monkeypatch.setattr(runner, "predict_on_batch", _recording(runner.predict_on_batch, fed))
     assert classify.main(["--model", trained["model"], "--labelbin", trained["labelbin"],
                           "--image", *paths, "--json", "--no-annotate"]) == 0
     classified = np.concatenate(fed)
@@ -107,6 +102,14 @@ def test_training_and_classification_see_the_same_pixels(trained, monkeypatch, c
             if augmentation is None:  # validation and evaluation: the uint8 itself
                 assert seen[row].dtype == np.uint8
             np.testing.assert_array_equal(seen[row], by_row[row], err_msg=dataset.paths[row])
+
+
+def _recording(predict_on_batch, fed):
+    def recording(runner, batch):
+        fed.append(np.array(batch))
+        return predict_on_batch(runner, batch)
+
+    return recording
 
 
 def test_batch_classification_equals_one_by_one(trained):

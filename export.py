@@ -1,0 +1,75 @@
+"""Export a model trained by train.py for LiteRT, TensorFlow Serving or ONNX runtimes.
+
+Usage:
+    python export.py                                   # output/fashion.keras -> fashion.tflite
+    python export.py --model fashion.model --format litert savedmodel onnx
+
+Each export lies beside the model (fashion.tflite, fashion.savedmodel/, fashion.onnx) and is
+listed, with its SHA-256, in the model's description (fashion.keras.json), which is how
+classify.py and evaluate.py find it and know it belongs to this model. Every format takes
+uint8 RGB images of the model's input size, any batch size, and gives one float32
+probability per label in the labels' order; see README.md, "Exported models". ONNX needs
+the extra packages: pip install -r requirements-onnx.txt.
+"""
+
+import argparse
+import os
+import sys
+
+from pyimagesearch import cli, defaults
+
+FORMATS = ("litert", "savedmodel", "onnx")  # as pyimagesearch/export.py's, without its imports
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("-m", "--model", default=defaults.MODEL, help="trained model (default: %(default)s)")
+    add("-l", "--labelbin", default=None,
+        help=f"its label file (default: {defaults.LABELBIN_NAME} beside the model)")
+    add("-f", "--format", nargs="+", choices=FORMATS, default=["litert"], dest="formats",
+        help="litert (.tflite), savedmodel (a folder for TensorFlow Serving), onnx "
+             "(default: %(default)s)")
+    add("--trust-model-code", action="store_true",
+        help="load a model that carries Python code (Lambda layers); only for models from a "
+             "source you trust")
+    return parser
+
+
+def parse_args(argv=None):
+    return build_parser().parse_args(argv)
+
+
+def export_model(args):
+    from pyimagesearch import artifacts, backends, files
+    from pyimagesearch.errors import UserError
+
+    labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
+    if "onnx" in args.formats:  # before the seconds that loading TensorFlow takes
+        backends.check_onnx_export()
+    cli.quiet_tensorflow()
+    from pyimagesearch import export
+
+    model, _, description = artifacts.load_artifacts(args.model, labelbin, args.trust_model_code)
+    if not description:
+        raise UserError(f"{args.model} has no description "
+                        f"({artifacts.description_path(args.model)}): it was not saved by "
+                        "train.py; train again")
+    with files.lock_for(args.model):
+        exports = dict(description.get("exports") or {})
+        for fmt in dict.fromkeys(args.formats):
+            path = export.path_for(args.model, fmt)
+            exports[fmt] = export.write(model, fmt, path, description["fingerprint"])
+            print(f"wrote {path}")
+        artifacts.write_json(artifacts.description_path(args.model),
+                             {**artifacts.load_description(args.model), "exports": exports})
+    print(f"listed in {artifacts.description_path(args.model)}")
+    return 0
+
+
+def main(argv=None):
+    return cli.run(export_model, parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
