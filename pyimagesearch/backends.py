@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from pyimagesearch import artifacts
+from pyimagesearch import artifacts, cli
 from pyimagesearch.errors import UserError
 
 BACKENDS = ("auto", "keras", "litert", "onnx")
@@ -28,8 +28,6 @@ def load(model_path, labelbin_path, backend="auto", trust_code=False):
     """(runner, class names, description) of a trained model's file set."""
     backend = choose(model_path, backend)
     if backend == "keras":
-        from pyimagesearch import cli
-
         cli.quiet_tensorflow()
         from pyimagesearch import training
 
@@ -107,8 +105,9 @@ class LiteRTRunner:
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            self.interpreter = Interpreter(model_path=path, num_threads=os.cpu_count() or 1)
-            self.interpreter.allocate_tensors()
+            with cli.stderr_to_devnull():  # "INFO: Created TensorFlow Lite XNNPACK delegate"
+                self.interpreter = Interpreter(model_path=path, num_threads=os.cpu_count() or 1)
+                self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise UserError(f"cannot load LiteRT model {path}: {_one_line(error)}") from None
         (self.input,), (output,) = (self.interpreter.get_input_details(),

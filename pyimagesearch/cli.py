@@ -112,12 +112,12 @@ def quiet_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" in sys.modules:
         return
-    with _stderr_to_devnull():
+    with stderr_to_devnull():
         import tensorflow  # noqa: F401
 
 
 @contextlib.contextmanager
-def _stderr_to_devnull():
+def stderr_to_devnull():
     sys.stderr.flush()
     saved = os.dup(2)
     try:

@@ -19,6 +19,7 @@ convolutions, and one arithmetic everywhere keeps every backend's probabilities 
 import os
 import shutil
 import tempfile
+import warnings
 
 import keras
 import numpy as np
@@ -99,7 +100,9 @@ def _litert(served, path):
 
 def _onnx(served, path):
     backends.check_onnx_export()
-    served.export(path, format="onnx", verbose=False)
+    with warnings.catch_warnings():  # Keras's tf2onnx patch probes np.object, deprecated
+        warnings.simplefilter("ignore", FutureWarning)
+        served.export(path, format="onnx", verbose=False)
 
 
 def _replace_folder(path, build):
