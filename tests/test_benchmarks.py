@@ -87,3 +87,42 @@ def test_unseen_combinations_leaves_one_folder_out_and_scores_it(dataset_dir, tm
     assert list(results) == ["red_shirt"] and set(results["red_shirt"]) == {"none", "auto"}
     for run in results["red_shirt"].values():
         assert run["images"] == 10 and 0 <= run["exact_match"] <= 1
+
+
+def test_startup_summary_takes_medians_largest_peaks_ratios_and_checks_targets():
+    import startup
+
+    def runs(*pairs):  # (seconds, peak MB) per run
+        return [{"seconds": seconds, "peak_kb": mb * 1024, "returncode": 0}
+                for seconds, mb in pairs]
+
+    timings = {"recipe": {"one": runs((6.0, 800), (5.0, 900), (7.0, 850)), "many": []},
+               "keras": {"one": runs((5.5, 1000), (6.5, 990), (6.0, 980)),
+                         "many": runs((9.0, 1100))},
+               "litert": {"one": runs((0.4, 150), (0.6, 180), (0.5, 160)),
+                          "many": runs((1.5, 200))}}
+    summary = startup.summarise(timings)
+    assert summary["recipe"] == {"one_s": 6.0, "peak_mb": 900, "many_s": None,
+                                 "many_peak_mb": None, "time_ratio": 1.0, "rss_ratio": 1.0}
+    litert = summary["litert"]
+    assert (litert["one_s"], litert["peak_mb"], litert["many_s"]) == (0.5, 180, 1.5)
+    assert litert["time_ratio"] == pytest.approx(12.0)  # 2018 / row: a speed-up
+    assert litert["rss_ratio"] == pytest.approx(0.2)  # row / 2018: a fraction
+    assert summary["keras"]["time_ratio"] == pytest.approx(1.0)
+
+    checks = startup.check_targets(summary, 500)
+    assert [check["met"] for check in checks] == [True, True, True]  # 12x, 1/5 exactly, 6x
+    assert checks[2]["value"] == pytest.approx(6.0)
+    assert "500 images on LiteRT" in checks[2]["target"]
+    timings["litert"]["one"] = runs((0.7, 200))
+    assert [check["met"] for check in startup.check_targets(startup.summarise(timings), 500)] \
+        == [False, False, True]  # 6000/700 < 10x; 200/900 > 1/5
+    del timings["keras"]
+    assert startup.check_targets(startup.summarise(timings), 500)[2]["met"] is None
+
+    table = startup.format_table(summary, checks, 500).splitlines()
+    assert "500 images (s)" in table[0]
+    assert table[1].split()[:3] == ["2018", "script", "6.00"] and table[1].endswith("-")
+    assert table[3].split() == ["project", "litert", "0.50", "180", "12.0x", "0.200", "1.50"]
+    assert table[4].split() == ["project", "onnx", "skipped"]
+    assert all(line.endswith("-> met") for line in table[5:8])
