@@ -12,6 +12,7 @@ groups: one colour and one item per image (see pyimagesearch/groups.py).
 """
 
 import argparse
+import importlib.util
 import os
 import shlex
 import sys
@@ -131,6 +132,8 @@ def build_parser():
         help="continue the interrupted run whose checkpoint is beside --model, with the "
              "settings it was started with; paths given now are used")
     add("-q", "--quiet", action="store_true", help="no progress bars")
+    add("--tensorboard", metavar="DIR",
+        help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
     return parser
 
 
@@ -221,7 +224,8 @@ def _check_outputs(args):
     from pyimagesearch import checkpoint, files
 
     cache_dir = _cache_dir(args)
-    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)]
+    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)] + (
+        [args.tensorboard] if args.tensorboard else [])
     # Label folders are the user's data; a manifest's folder may hold anything, so only
     # folders named as datasets are protected.
     data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
@@ -230,6 +234,8 @@ def _check_outputs(args):
             files.check_outside(path, folder)
     for path in outputs:
         files.ensure_writable_folder(os.path.dirname(path))
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UserError("--tensorboard needs the tensorboard package: pip install tensorboard")
     if "onnx" in args.export:  # refused now, not after the training it would follow
         from pyimagesearch import backends
 
@@ -284,8 +290,6 @@ def _split(args, dataset, targets, validation_index):
 def _fit(args, dataset, targets, class_names, split, state, settings):
     """Build (or restore) and train; (model with the kept weights, flip-averaged unless
     asked otherwise, history, kept epoch)."""
-    import keras
-
     from pyimagesearch import augment, checkpoint, training
 
     train_index, validation_index = split
@@ -300,26 +304,65 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
                         "run without --resume to start afresh")
     model = checkpoint.restore(state, keep_best) if state else _new_model(
         args, class_names, precision, len(train_index))
-    callbacks = [keep_best] if keep_best else []
-    if args.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
     with checkpoint.StopRequest() as stop:
         saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
         training.fit(
             model, (dataset.images, targets, train_index),
             (dataset.images, targets, validation_index), args.epochs, args.batch_size,
             augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
-            args.seed, verbose=0 if args.quiet else 1, callbacks=callbacks + [saver],
+            args.seed, verbose=0 if args.quiet else 1,
+            callbacks=_callbacks(args, keep_best, stop, training.images_per_epoch(
+                len(train_index), args.batch_size)) + [saver],
             initial_epoch=state.epoch if state else 0,
             recolouring=_recolouring(args, class_names))
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
+    if keep_best:  # the kept model is the best epoch's; the last one's is kept beside it
+        _save_last(args, model, keep_best.last_weights)
+    return _final_model(args, model), saver.history, \
+        keep_best.best_epoch if keep_best else saver.epoch
+
+
+def _callbacks(args, keep_best, stop, images_per_epoch):
+    """What watches the training besides the checkpoint: the best epoch, early stopping, the
+    run log (<model>.results.csv) and TensorBoard's, in that order."""
+    import keras
+
+    from pyimagesearch import runlog
+
+    callbacks = [keep_best] if keep_best else []
+    if args.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
+    # Before the checkpoint: killed between the two, the log holds the epoch the checkpoint
+    # lacks, and a resumed run drops and redoes that row.
+    callbacks.append(runlog.RunLog(runlog.results_path(args.model), images_per_epoch, stop))
+    if args.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
+    return callbacks
+
+
+def _final_model(args, model):
+    """The trained `model` as it is evaluated, saved and exported: flip-averaged unless asked
+    otherwise, in float32, as every backend and export computes it."""
+    from pyimagesearch import training
+
     if args.flip_average:
         model = training.flip_averaged(model)
-    # Evaluated, tuned and saved in float32, as every backend and export computes it.
-    model = training.float32_model(model)
-    return model, saver.history, keep_best.best_epoch if keep_best else saver.epoch
+    return training.float32_model(model)
+
+
+def _save_last(args, model, last_weights):
+    """Save the last epoch's model (`last_weights` on `model`'s network) beside the kept one,
+    in the same form; `model` keeps its own weights."""
+    from pyimagesearch import runlog
+
+    kept = model.get_weights()
+    model.set_weights(last_weights)
+    try:
+        runlog.save_model(_final_model(args, model), runlog.last_model_path(args.model))
+    finally:
+        model.set_weights(kept)
 
 
 def _new_model(args, class_names, precision, train_count):

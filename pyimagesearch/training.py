@@ -158,6 +158,7 @@ class KeepBest(keras.callbacks.Callback):
         self.monitor = monitor
         self.sign = 1 if monitor.endswith("loss") else -1  # minimise losses, maximise scores
         self.best, self.best_epoch, self.weights = None, None, None
+        self.last_weights = None  # the last epoch's, kept when the best replace them
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -167,6 +168,7 @@ class KeepBest(keras.callbacks.Callback):
             self.best, self.best_epoch, self.weights = value, epoch + 1, self.model.get_weights()
 
     def on_train_end(self, logs=None):
+        self.last_weights = self.model.get_weights()
         if self.weights is not None:
             self.model.set_weights(self.weights)
 
@@ -268,6 +270,12 @@ def predict(model, images, index=None, batch_size=64):
 
 def steps_per_epoch(count, batch_size):
     return count // batch_size if count >= batch_size else 1
+
+
+def images_per_epoch(count, batch_size):
+    """Training images one epoch passes through the network: whole batches only (make_batches
+    drops the rest), or all `count` when they make less than one batch."""
+    return steps_per_epoch(count, batch_size) * batch_size if count >= batch_size else count
 
 
 def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1,
