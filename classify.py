@@ -4,15 +4,19 @@ Usage:
     python classify.py --image examples/example_01.jpg
     python classify.py --model fashion.model --labelbin mlb.pickle --image examples/example_01.jpg
     python classify.py --image photos/ more.jpg --json
+    python classify.py --image examples/ --explain  # heat maps: why each label fired
 
 Prints every label's probability and the labels it predicts (by default one label of each
 exclusive label group the model was trained with, such as one colour and one item, and
 those other labels reaching the per-label thresholds tuned in training), and writes each
-image with its two most probable labels drawn on it.
+image with its two most probable labels drawn on it. With --explain it also draws, per
+image, where the network looked for each predicted label and for the runner-up (Grad-CAM
+heat maps, pyimagesearch/explain.py).
 """
 
 import argparse
 import json
+import os
 import sys
 
 from pyimagesearch import cli, defaults
@@ -24,6 +28,7 @@ DEFAULTS = dict(
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
     backend="auto",  # LiteRT where training exported one, else Keras
 )
+EXPLAINED = os.path.join(defaults.OUTPUT, "explained")  # --explain's folder when none is named
 
 
 def build_parser():
@@ -43,6 +48,10 @@ def build_parser():
     add("--json", action="store_true", help="print one JSON object per image instead of text")
     add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
+    add("--explain", nargs="?", const=EXPLAINED, metavar="DIR",
+        help="also write <name>.explained.png per image into DIR (default: %(const)s): heat "
+             "maps of where the network looked for each predicted label and the runner-up "
+             "(needs TensorFlow whatever the backend)")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
     add("--backend", choices=defaults.BACKENDS,
         help="what runs the model: auto = the LiteRT file training wrote beside it (no "
@@ -63,19 +72,23 @@ def parse_args(argv=None):
 def classify(args):
     from pyimagesearch import classifier, display, files
 
-    if args.annotate:  # refused before anything loads: the user's images are never drawn over
-        files.check_apart(args.annotated, args.image, "--annotated")
+    # Refused before anything loads: the user's images are never drawn over.
+    outputs = {"--annotated": args.annotate and args.annotated, "--explain": args.explain}
+    for flag, folder in outputs.items():
+        if folder:
+            files.check_apart(folder, args.image, flag)
     paths = classifier.expand_inputs(args.image, skip=args.annotated)
-    if args.annotate:
-        files.ensure_writable_folder(args.annotated)
+    for folder in filter(None, outputs.values()):
+        files.ensure_writable_folder(folder)
     model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
                                        args.trust_model_code, args.threshold, args.top_k)
     results = model.classify_files(paths, args.batch_size, args.workers)
-    model_groups = model.groups
+    explain = explainer(args, model)
     taken = set()
     for result in results:
-        print(json.dumps(result) if args.json else classifier.format_result(result, model_groups),
-              flush=True)
+        if explain and "error" not in result:
+            result["explained"] = explain(result)
+        print(json.dumps(result) if args.json else text(result, model.groups), flush=True)
         if "error" in result or not (args.annotate or args.show):
             continue
         image = display.annotate(result)
@@ -88,6 +101,28 @@ def classify(args):
     if failed:
         print(f"error: {failed} of {len(results)} image(s) could not be classified", file=sys.stderr)
     return 1 if failed else 0
+
+
+def explainer(args, model):
+    """A function writing one result's heat maps and returning the file's path, or None
+    without --explain. Gradients need the Keras model, whichever backend classified: it
+    and TensorFlow are imported only here, so the LiteRT path stays TensorFlow-free."""
+    if not args.explain:
+        return None
+    cli.quiet_tensorflow()  # before TensorFlow's first import, which explain's is
+    from pyimagesearch import explain
+
+    keras_model = explain.keras_model(model, args.model, args.labelbin, args.trust_model_code)
+    taken = set()
+    return lambda result: explain.save_explained(keras_model, result, model.class_names,
+                                                 args.explain, taken)
+
+
+def text(result, groups):
+    from pyimagesearch import classifier
+
+    lines = classifier.format_result(result, groups)
+    return lines + (f"\n  explained: {result['explained']}" if "explained" in result else "")
 
 
 def main(argv=None):
