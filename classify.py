@@ -16,7 +16,6 @@ heat maps, pyimagesearch/explain.py).
 
 import argparse
 import json
-import os
 import sys
 
 from pyimagesearch import cli, defaults
@@ -28,7 +27,6 @@ DEFAULTS = dict(
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
     backend="auto",  # LiteRT where training exported one, else Keras
 )
-EXPLAINED = os.path.join(defaults.OUTPUT, "explained")  # --explain's folder when none is named
 
 
 def build_parser():
@@ -48,7 +46,7 @@ def build_parser():
     add("--json", action="store_true", help="print one JSON object per image instead of text")
     add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
-    add("--explain", nargs="?", const=EXPLAINED, metavar="DIR",
+    add("--explain", nargs="?", const=defaults.EXPLAINED, metavar="DIR",
         help="also write <name>.explained.png per image into DIR (default: %(const)s): heat "
              "maps of where the network looked for each predicted label and the runner-up "
              "(needs TensorFlow whatever the backend)")

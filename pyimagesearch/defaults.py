@@ -18,6 +18,7 @@ PLOT_NAME = "plot.png"  # training curves inside OUTPUT
 MODEL = os.path.join(OUTPUT, MODEL_NAME)
 LABELBIN = os.path.join(OUTPUT, LABELBIN_NAME)
 ANNOTATED = os.path.join(OUTPUT, "classified")  # classify.py's drawn images
+EXPLAINED = os.path.join(OUTPUT, "explained")  # classify.py --explain's heat maps
 
 # Batch normalisation's moving-average momentum. At 0.9 the statistics that prediction uses
 # follow training within an epoch; at Keras's (and the recipe's) 0.99 they lag about 100
