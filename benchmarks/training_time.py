@@ -13,7 +13,6 @@ their ratio, and writes them as JSON.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
