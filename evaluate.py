@@ -7,7 +7,8 @@ Usage:
 Prints exact match, Hamming loss, per-label binary accuracy, precision, recall, F1,
 support and average precision, micro and macro F1, macro mAP, for a model with label
 groups each group's accuracy and true-against-predicted counts, and the worst-classified
-images, and saves them as JSON (default: beside the model).
+images, and saves them as JSON (default: beside the model) and as an HTML page that shows
+the images behind each figure (pyimagesearch/report.py).
 """
 
 import argparse
@@ -42,6 +43,11 @@ def build_parser():
         help="what runs the model: auto = the LiteRT file training wrote beside it, else "
              "Keras; keras, litert or onnx force one (default: %(default)s)")
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
+    html = parser.add_mutually_exclusive_group()
+    html.add_argument("--html", help="HTML report to write: figures, curves and galleries of "
+                      "the images in one page, with --backend keras heat maps beside the "
+                      "worst (default: the JSON report's path, .html)")
+    html.add_argument("--no-html", action="store_true", help="write no HTML report")
     add("--workers", type=cli.integer(minimum=1), default=None,
         help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
@@ -71,9 +77,9 @@ def evaluate(args):
         require_variety=False)
     targets = labels.targets_for(dataset.labels, class_names)
     probabilities = model.predict_images(dataset.images, args.batch_size)
-    decide = model.decide
+    chosen = model.decide(probabilities)
     report = evaluation.evaluate(
-        targets, probabilities, decide(probabilities), class_names, dataset.paths,
+        targets, probabilities, chosen, class_names, dataset.paths,
         rule=decisions.describe(args.threshold, args.top_k, groups=model_groups),
         groups=model_groups)
     name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
@@ -81,7 +87,27 @@ def evaluate(args):
     artifacts.write_json(path, report)
     print(evaluation.format_report(report, title=args.manifest or args.dataset))
     print(f"saved {path}")
+    if not args.no_html:
+        _write_html(args, path, report, (probabilities, targets, chosen), model, dataset)
     return 0
+
+
+def _write_html(args, json_path, report, scored, model, dataset):
+    """The same evaluation as one HTML page with the images, beside the JSON report."""
+    from pyimagesearch import report as html_report
+
+    stem, extension = os.path.splitext(json_path)
+    path = args.html or (stem if extension.lower() == ".json" else json_path) + ".html"
+    thresholds = None if args.top_k else (  # the cuts the decisions used; None: the group's
+        dict.fromkeys(model.class_names, args.threshold) if args.threshold is not None
+        else model.description.get("thresholds"))
+    # Heat maps need the Keras model; loading it (and TensorFlow) for LiteRT or ONNX would
+    # cost the TensorFlow-free path its point, so they come with --backend keras.
+    explain = html_report.heat_maps(model.runner.model) if model.backend == "keras" else None
+    html_report.write_report(path, report, *scored, model.class_names, dataset.paths,
+                             dataset.images, thresholds=thresholds, explain=explain,
+                             title=args.manifest or args.dataset)
+    print(f"saved {path}")
 
 
 def _progress_bar(backend):

@@ -134,6 +134,9 @@ def build_parser():
     add("-q", "--quiet", action="store_true", help="no progress bars")
     add("--tensorboard", metavar="DIR",
         help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
+    add("--no-report", action="store_true",
+        help="write no HTML report (MODEL.report.html: the evaluation with the validation "
+             "images, curves and the dataset audit in one page)")
     return parser
 
 
@@ -202,7 +205,7 @@ def _run(args):
     settings = run_settings.record(args)
     model, history, best_epoch = _fit(args, dataset, targets, list(binarizer.classes_),
                                       (train_index, validation_index), state, settings)
-    report, cuts = _evaluate(args, model, dataset, targets, validation_index, binarizer)
+    report, cuts, scored = _evaluate(args, model, dataset, targets, validation_index, binarizer)
     artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
         "thresholds": decisions.thresholds_to_save(binarizer.classes_, cuts),
         "groups": groups.to_json(args.groups_resolved),
@@ -215,6 +218,9 @@ def _run(args):
     print(evaluation.format_report(report))
     print(f"kept epoch {best_epoch} of {len(history['loss'])}; saved {args.model}, "
           f"{args.labelbin}, {args.plot}")
+    if not args.no_report:
+        _write_report(args, model, report, scored, (dataset.images, validation_index), cuts,
+                      dict(audit=dataset_audit, settings=settings, history_plot=args.plot))
     return 0
 
 
@@ -407,20 +413,34 @@ def _how_to_resume(done, args, folder):
 
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):
     """Tune the per-label thresholds on the validation images and score them there; the
-    labels of exclusive groups are decided one per group, untuned."""
+    labels of exclusive groups are decided one per group, untuned. Returns the report, the
+    thresholds and (probabilities, targets, decisions, labels, paths) of those images."""
     from pyimagesearch import evaluation, training
 
     class_names, model_groups = list(binarizer.classes_), args.groups_resolved
     probabilities = training.predict(model, dataset.images, validation_index)
+    paths = [dataset.paths[i] for i in validation_index]
     cuts = decisions.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule,
                                      model_groups, class_names)
     decide = decisions.make_decider(cuts, groups=model_groups, class_names=class_names)
+    chosen = decide(probabilities)
     report = evaluation.evaluate(
-        targets[validation_index], probabilities, decide(probabilities), class_names,
-        [dataset.paths[i] for i in validation_index],
+        targets[validation_index], probabilities, chosen, class_names, paths,
         rule=decisions.describe(tuned_by=args.threshold_rule, groups=model_groups),
         groups=model_groups)
-    return report, cuts
+    return report, cuts, (probabilities, targets[validation_index], chosen, class_names, paths)
+
+
+def _write_report(args, model, report, scored, images, cuts, extras):
+    """The evaluation as one HTML page with the validation images (`images`: the dataset's
+    and the validation rows) and the heat maps of the worst, beside the model."""
+    from pyimagesearch import report as html_report
+
+    path = f"{args.model}.report.html"
+    html_report.write_report(path, report, *scored, html_report.Rows(*images),
+                             thresholds=decisions.thresholds_to_save(scored[3], cuts),
+                             explain=html_report.heat_maps(model), **extras)
+    print(f"saved {path}")
 
 
 def main(argv=None):
