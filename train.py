@@ -17,7 +17,7 @@ import os
 import shlex
 import sys
 
-from pyimagesearch import cli, decisions, defaults, groups, run_settings  # cheap: no TF, sklearn
+from pyimagesearch import cli, decisions, defaults, distribute, groups, run_settings  # cheap
 from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
@@ -44,6 +44,7 @@ DEFAULTS = dict(
     tint=defaults.TINT,  # so that a red carpet does not make a red dress
     flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image
     export=list(defaults.EXPORTS),  # a LiteRT file beside the model: classify without TensorFlow
+    strategy=distribute.STRATEGIES[0],  # auto: what TF_CONFIG and the local GPUs offer
 )
 
 
@@ -132,6 +133,11 @@ def build_parser():
         help="continue the interrupted run whose checkpoint is beside --model, with the "
              "settings it was started with; paths given now are used")
     add("-q", "--quiet", action="store_true", help="no progress bars")
+    add("--strategy", choices=distribute.STRATEGIES,
+        help="tf.distribute strategy: auto = multi-worker when TF_CONFIG describes a cluster, "
+             "mirrored over the local GPUs when there are two or more, else default (one "
+             "device); --batch-size is per replica and the learning rate is multiplied by "
+             "the replicas (default: %(default)s)")
     add("--tensorboard", metavar="DIR",
         help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
     add("--no-report", action="store_true",
@@ -162,9 +168,10 @@ def train(args):
     # Imported here, not at the top, so that --help and argument errors answer at once.
     from pyimagesearch import files
 
-    _check_outputs(args)
-    with files.lock_for(args.model):  # a second run into the same files is refused at once
-        return _run(args)
+    with distribute.worker_outputs(args):  # a worker other than the chief writes aside
+        _check_outputs(args)
+        with files.lock_for(args.model):  # a second run into the same files is refused at once
+            return _run(args)
 
 
 def _run(args):
@@ -299,30 +306,36 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     from pyimagesearch import augment, checkpoint, training
 
     train_index, validation_index = split
+    strategy = distribute.choose(args.strategy)  # before TensorFlow runs anything (multi-worker)
+    batch_size, learning_rate = distribute.scaled(args.batch_size, args.learning_rate,
+                                                  strategy.num_replicas_in_sync)
     precision = training.choose_precision(args.precision)
     print(f"arithmetic: {precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
+    print(distribute.describe(strategy, args.batch_size, args.learning_rate))
     folder = checkpoint.folder_for(args.model)
     data_identity = checkpoint.identity(dataset.hashes, train_index, validation_index)
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
     if state and state.identity != data_identity:
         raise UserError(f"the images differ from those of the checkpoint in {folder}; "
                         "run without --resume to start afresh")
-    model = checkpoint.restore(state, keep_best) if state else _new_model(
-        args, class_names, precision, len(train_index))
+    with distribute.model_scope(strategy):  # variables, optimizer and metrics are the strategy's
+        model = checkpoint.restore(state, keep_best) if state else _new_model(
+            args, class_names, precision, len(train_index), (batch_size, learning_rate))
     with checkpoint.StopRequest() as stop:
         saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
         training.fit(
             model, (dataset.images, targets, train_index),
-            (dataset.images, targets, validation_index), args.epochs, args.batch_size,
+            (dataset.images, targets, validation_index), args.epochs, batch_size,
             augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
             args.seed, verbose=0 if args.quiet else 1,
             callbacks=_callbacks(args, keep_best, stop, training.images_per_epoch(
-                len(train_index), args.batch_size)) + [saver],
+                len(train_index), batch_size)) + [saver],
             initial_epoch=state.epoch if state else 0,
             recolouring=_recolouring(args, class_names))
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
+    distribute.dump_weights_for_tests(model)
     if keep_best:  # the kept model is the best epoch's; the last one's is kept beside it
         _save_last(args, model, keep_best.last_weights)
     return _final_model(args, model), saver.history, \
@@ -350,7 +363,8 @@ def _callbacks(args, keep_best, stop, images_per_epoch):
 
 def _final_model(args, model):
     """The trained `model` as it is evaluated, saved and exported: flip-averaged unless asked
-    otherwise, in float32, as every backend and export computes it."""
+    otherwise, in float32, as every backend and export computes it; rebuilt outside any
+    tf.distribute strategy, so that a distributed run's model is one like any other."""
     from pyimagesearch import training
 
     if args.flip_average:
@@ -371,9 +385,10 @@ def _save_last(args, model, last_weights):
         model.set_weights(kept)
 
 
-def _new_model(args, class_names, precision, train_count):
+def _new_model(args, class_names, precision, train_count, scaled):
     """The recipe's network with a sigmoid per label, or with label groups one branch per
-    group (pyimagesearch/grouped.py), compiled with the matching loss."""
+    group (pyimagesearch/grouped.py), compiled with the matching loss; `scaled` is the
+    (global batch size, learning rate) the strategy's replicas train with."""
     import keras
 
     from pyimagesearch import training
@@ -381,8 +396,8 @@ def _new_model(args, class_names, precision, train_count):
     keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
     return training.new_model(
         (args.image_size, args.image_size), class_names, args.groups_resolved, precision,
-        args.bn_momentum, (args.learning_rate, args.epochs, args.schedule,
-                           training.steps_per_epoch(train_count, args.batch_size)))
+        args.bn_momentum, (scaled[1], args.epochs, args.schedule,
+                           training.steps_per_epoch(train_count, scaled[0])))
 
 
 def _recolouring(args, class_names):

@@ -286,15 +286,24 @@ def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbos
     # iterator for the whole run. Ending an iterator every epoch made tf.data wait for its
     # autotuning thread: about 2.5 s at the start of some epochs, a third of an epoch of the
     # grouped network on dataset/ with 2 cores. Each pass still reshuffles and redraws.
-    train_batches = make_batches(*train[:2], batch_size, augmentation, seed, *train[2:],
-                                 recolouring=recolouring).repeat()
-    validation_batches = make_batches(*validation[:2], batch_size, None, None,
-                                      *validation[2:]).repeat()
+    train_batches = _sharded_by_batch(make_batches(
+        *train[:2], batch_size, augmentation, seed, *train[2:], recolouring=recolouring).repeat())
+    validation_batches = _sharded_by_batch(make_batches(
+        *validation[:2], batch_size, None, None, *validation[2:]).repeat())
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
                      steps_per_epoch=steps_per_epoch(_rows(train), batch_size),
                      validation_steps=-(-_rows(validation) // batch_size),
                      shuffle=False, verbose=verbose,  # make_batches shuffles
                      callbacks=list(callbacks), initial_epoch=initial_epoch)
+
+
+def _sharded_by_batch(batches):
+    """Under a multi-worker strategy each worker takes its share of every global batch (tf.data's
+    DATA auto-sharding): the pipeline reads rows of an in-memory index, not files, so it
+    cannot be split by file. Each worker still gathers the whole batches and drops the rest."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.with_options(options)
 
 
 def _rows(data):
