@@ -90,27 +90,26 @@ def flip_averaged(model):
 
 
 def float32_model(model):
-    """`model` itself if it computes in float32, else the same architecture in float32
-    carrying its weights (float32 variables under any policy). Prediction, evaluation and
-    every export compute in float32, so that all backends give the same probabilities:
-    LiteRT would need TensorFlow's Flex delegate for bfloat16 and onnxruntime refuses
-    bfloat16 convolutions."""
-    config = keras.saving.serialize_keras_object(model)
-    converted = _float32_config(config)
-    if converted == config:
-        return model
+    """The same network computing in float32, carrying `model`'s weights (float32 variables
+    under any policy), uncompiled. Prediction, evaluation, saving and every export use it,
+    so that all backends give the same probabilities: LiteRT would need TensorFlow's Flex
+    delegate for bfloat16 and onnxruntime refuses bfloat16 convolutions. Uncompiled, a saved
+    model carries no optimizer state (Adam's two moments would triple the file)."""
+    config = _float32_config(keras.saving.serialize_keras_object(model))
     with keras.saving.custom_object_scope(custom_objects.CUSTOM_OBJECTS):
-        rebuilt = keras.saving.deserialize_keras_object(converted)
+        rebuilt = keras.saving.deserialize_keras_object(config)
     rebuilt.set_weights(model.get_weights())
     return rebuilt
 
 
 def _float32_config(node):
+    """A serialized model's config with every mixed policy float32 and nothing compiled."""
     if isinstance(node, dict):
         policy = node.get("config", {}) if node.get("class_name") == "DTypePolicy" else {}
         if str(policy.get("name", "")).startswith("mixed_"):
             return {**node, "config": {**policy, "name": "float32"}}
-        return {key: _float32_config(value) for key, value in node.items()}
+        return {key: None if key == "compile_config" else _float32_config(value)
+                for key, value in node.items()}
     if isinstance(node, list):
         return [_float32_config(value) for value in node]
     return node
