@@ -322,7 +322,8 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     with distribute.model_scope(strategy):  # variables, optimizer and metrics are the strategy's
         model = checkpoint.restore(state, keep_best) if state else _new_model(
             args, class_names, precision, len(train_index), (batch_size, learning_rate))
-    with checkpoint.StopRequest() as stop:
+    with checkpoint.StopRequest() as stop, distribute.lost_workers_reported(
+            lambda: _how_to_resume(saver.epoch, args, folder) + " (on every worker)"):
         saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
         training.fit(
             model, (dataset.images, targets, train_index),

@@ -41,6 +41,7 @@ checkpoint is what that worker resumes from with --resume, as the chief resumes 
 import contextlib
 import json
 import os
+import re
 import shutil
 
 from pyimagesearch.errors import UserError
@@ -212,6 +213,22 @@ def worker_outputs(args):
     os.makedirs(folder, exist_ok=True)
     yield
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def lost_workers_reported(how_to_resume):
+    """Run the block (the training); when another worker of the cluster is gone, so that a
+    collective operation fails, end with one line: what happened, and `how_to_resume()`
+    (called then, when the last complete epoch is known) instead of a traceback."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+            tf.errors.AbortedError) as error:
+        reason = re.sub(r"\{\{.*?\}\}", "", " ".join(str(error.message).split())).strip()
+        raise UserError(f"training stopped: another worker of the cluster is gone or "
+                        f"unreachable ({reason[:200]}); {how_to_resume()}") from None
 
 
 def dump_weights_for_tests(model):

@@ -148,39 +148,53 @@ def free_ports(count):
             sock.close()
 
 
-def start_workers(dataset_dir, tmp_path, count=2):
-    ports = free_ports(count)
+def start_workers(dataset_dir, tmp_path, outputs, *extra, epochs=1, log="worker"):
+    """One `train.py` process per output folder, worker i of a cluster on 127.0.0.1; each
+    writes its output to tmp_path/<log>-i.log and its final weights to tmp_path/weights."""
+    ports = free_ports(len(outputs))
     processes = []
-    for index in range(count):
+    for index, output in enumerate(outputs):
         environment = dict(os.environ, TF_CONFIG=json.dumps(cluster(ports, "worker", index)),
                            CUDA_VISIBLE_DEVICES="",
                            **{distribute.TEST_WEIGHTS: str(tmp_path / "weights")})
-        log = open(tmp_path / f"worker-{index}.log", "w")  # noqa: SIM115 - closed by the OS
-        processes.append(subprocess.Popen(
-            [sys.executable, "train.py", "--dataset", dataset_dir,
-             "--output", str(tmp_path / f"out-{index}"), "--epochs", "1", "--image-size", "24",
-             "--batch-size", "8", "--export", "none", "--quiet"],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT))
+        with open(tmp_path / f"{log}-{index}.log", "w") as handle:
+            processes.append(subprocess.Popen(
+                [sys.executable, "train.py", "--dataset", dataset_dir, "--output", str(output),
+                 "--epochs", str(epochs), "--image-size", "24", "--batch-size", "8",
+                 "--export", "none", "--quiet", *extra],
+                cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT))
     return processes
 
 
 def wait_all(processes, deadline):
-    for process in processes:
-        process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    """Wait for every process until `deadline`; kill and reap any left then, so that no
+    worker outlives the test."""
+    try:
+        for process in processes:
+            process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+def same_weights(folder):
+    weights = {}
+    for name in ("worker-0", "worker-1"):
+        with np.load(folder / f"{name}.npz") as saved:
+            weights[name] = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    assert len(weights["worker-0"]) == len(weights["worker-1"]) > 0
+    for first, second in zip(weights["worker-0"], weights["worker-1"]):
+        np.testing.assert_array_equal(first, second)
 
 
 @pytest.mark.slow
 def test_two_workers_train_one_model_that_only_the_chief_writes(dataset_dir, tmp_path):
     started = time.monotonic()
     (tmp_path / "weights").mkdir()
-    processes = start_workers(dataset_dir, tmp_path)
-    try:
-        wait_all(processes, started + TIMEOUT)
-    finally:
-        for process in processes:  # reaped whatever happened: no worker outlives the test
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+    processes = start_workers(dataset_dir, tmp_path, [tmp_path / "out-0", tmp_path / "out-1"])
+    wait_all(processes, started + TIMEOUT)
     logs = [(tmp_path / f"worker-{index}.log").read_text() for index in range(2)]
     assert [process.returncode for process in processes] == [0, 0], "\n\n".join(logs)[-6000:]
     assert "strategy: multi-worker, 2 replicas; global batch 16" in logs[0]
@@ -200,11 +214,38 @@ def test_two_workers_train_one_model_that_only_the_chief_writes(dataset_dir, tmp
     assert classify.main(["--model", model, "--labelbin", labelbin, "--image", image,
                           "--backend", "keras", "--json"]) == 0
 
-    weights = {}
-    for name in ("worker-0", "worker-1"):
-        with np.load(tmp_path / "weights" / f"{name}.npz") as saved:
-            weights[name] = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    assert len(weights["worker-0"]) == len(weights["worker-1"]) > 0
-    for first, second in zip(weights["worker-0"], weights["worker-1"]):
-        np.testing.assert_array_equal(first, second)
+    same_weights(tmp_path / "weights")
     print(f"two workers: {time.monotonic() - started:.0f} s")
+
+
+@pytest.mark.slow
+def test_a_dead_worker_stops_the_others_and_all_resume(dataset_dir, tmp_path):
+    """Worker 1 killed after epoch 1: the chief ends with one line saying how to resume; both
+    started again with --resume (one shared output folder) finish from their checkpoints."""
+    started, output = time.monotonic(), tmp_path / "out"
+    (tmp_path / "weights").mkdir()
+    processes = start_workers(dataset_dir, tmp_path, [output, output], epochs=4)
+    try:
+        state = output / "workertemp_1" / "fashion.keras.checkpoint" / "state.json"
+        while not state.exists() and time.monotonic() < started + TIMEOUT:
+            time.sleep(0.1)
+        processes[1].kill()
+    finally:
+        wait_all(processes, started + TIMEOUT)
+    message = (tmp_path / "worker-0.log").read_text().strip().splitlines()[-1]
+    assert processes[0].returncode == 2, message
+    assert message.startswith("error: training stopped: another worker of the cluster is gone")
+    assert message.endswith("--resume (on every worker)")
+    assert "Traceback" not in (tmp_path / "worker-0.log").read_text()
+
+    processes = start_workers(dataset_dir, tmp_path, [output, output], "--resume", epochs=4,
+                              log="resumed")  # new ports: the cluster may move
+    wait_all(processes, started + 2 * TIMEOUT)
+    logs = [(tmp_path / f"resumed-{index}.log").read_text() for index in range(2)]
+    assert [process.returncode for process in processes] == [0, 0], "\n\n".join(logs)[-6000:]
+    assert all("epochs done" in log for log in logs)  # each from its own checkpoint
+    assert not (output / "workertemp_1").exists()
+    with open(runlog.results_path(str(output / "fashion.keras")), newline="") as handle:
+        assert [row["epoch"] for row in csv.DictReader(handle)] == ["1", "2", "3", "4"]
+    same_weights(tmp_path / "weights")
+    print(f"dead worker and resume: {time.monotonic() - started:.0f} s")
