@@ -2,6 +2,7 @@
 resumed run continues it; the last epoch's model is kept beside the best one."""
 
 import csv
+import importlib.util
 import os
 import signal
 
@@ -125,3 +126,21 @@ def test_last_model_equals_the_best_when_they_are_one_epoch(trained, dataset_dir
     assert len(last) == len(kept)
     for last_weight, kept_weight in zip(last, kept):
         np.testing.assert_array_equal(last_weight, kept_weight)
+
+
+def test_tensorboard_without_its_package_is_one_line(dataset_dir, tmp_path, capsys):
+    if importlib.util.find_spec("tensorboard") is not None:
+        pytest.skip("tensorboard is installed here")
+    assert run(dataset_dir, tmp_path, 1, "--tensorboard", str(tmp_path / "logs")) == 2
+    assert capsys.readouterr().err.strip() == \
+        "error: --tensorboard needs the tensorboard package: pip install tensorboard"
+    assert not os.path.exists(tmp_path / "logs")
+
+
+@pytest.mark.slow
+def test_tensorboard_logs_training_and_validation(dataset_dir, tmp_path):
+    pytest.importorskip("tensorboard")
+    assert run(dataset_dir, tmp_path / "out", 1, "--tensorboard", str(tmp_path / "logs")) == 0
+    for part in ("train", "validation"):
+        assert [name for name in os.listdir(tmp_path / "logs" / part)
+                if name.startswith("events.out.tfevents")]
