@@ -5,7 +5,7 @@ Usage:
     with worker_outputs(args):                # a worker that is not the chief writes aside
         strategy = choose("auto")             # before any TensorFlow operation runs
         batch_size, learning_rate = scaled(32, 1e-3, strategy.num_replicas_in_sync)
-        with strategy.scope():
+        with model_scope(strategy):         # strategy.scope(), moving statistics averaged
             model = build_and_compile()
 
 Strategies (train.py --strategy):
@@ -24,11 +24,16 @@ many times fewer steps. The learning rate grows in proportion, --learning-rate x
 images per step, k times the step, so that an epoch moves the weights about as far as on one
 device. The schedule counts steps of the global batch. On one device both are the flags as
 given; training on N replicas is then training on one device with --batch-size N x B and
---learning-rate N x L (up to batch normalisation's statistics and dropout, drawn per replica).
+--learning-rate N x L, up to what each replica draws or measures alone: batch normalisation's
+batch statistics and dropout's masks. (Keras's fit under a strategy also draws one batch to
+build the model and then restarts the input, so the shuffling and augmentation are the
+pipeline's next draw: as random, not the same images in the same order as on one device.)
 Mixed precision works the same under every strategy.
 
-Data: every worker loads (decodes or reads from its cache) the whole dataset itself; each
-then takes its share of every epoch's batches (tf.data's DATA auto-sharding).
+Data: every worker loads (decodes or reads from its cache) the whole dataset itself. Each
+then takes its share of every global batch (tf.data's DATA auto-sharding; the pipeline reads
+rows of an in-memory index, which cannot be split by file), so the steps' computing is
+divided among the workers but the input pipeline's (gathering, augmenting) is not.
 
 Only the chief writes. The chief is the task of type "chief", or worker 0 when the cluster
 has no chief; without TF_CONFIG this process is the chief. Every other worker runs the same
