@@ -18,7 +18,8 @@ from pyimagesearch import groups
 # may differ when resuming, and a finished run is the same run whatever they are.
 NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
                "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
-               "requested_precision", "groups_resolved", "export", "no_report")
+               "requested_precision", "groups_resolved", "export", "no_report",
+               "tensorboard")
 DATA_PATHS = ("dataset", "manifest", "val_dataset")
 
 
