@@ -32,6 +32,7 @@ DEFAULTS = dict(
     rotation=defaults.ROTATION, shift=defaults.SHIFT, shear=defaults.SHEAR,
     zoom=defaults.ZOOM,  # the recipe's augmentation strengths
     precision=defaults.PRECISIONS[0],  # 16-bit where the hardware has it: faster, same accuracy
+    augment_on=defaults.AUGMENT_ON[0],  # the warp on a GPU where there is one, else the CPU
     split=defaults.SPLITS[0],  # every label combination on both sides, duplicates on one side
     keep=defaults.KEEP[0],  # the epoch with the best validation loss, not merely the last
     monitor=defaults.MONITORS[0],  # smooth and threshold-free; exact match jumps between epochs
@@ -79,6 +80,10 @@ def build_parser():
     add("--precision", choices=defaults.PRECISIONS,
         help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
              "else float32 (default: %(default)s)")
+    add("--augment-on", choices=defaults.AUGMENT_ON,
+        help="where the random warp runs: cpu (tf.data), device (the training model's first "
+             "layer, on the GPU; left out of the saved model), auto = device when TensorFlow "
+             "sees a GPU, else cpu (default: %(default)s)")
     add("--manifest", help="CSV of image paths and labels, instead of folder names; paths "
         "are relative to --dataset if given, else to the manifest's folder")
     add("--path-column", help="manifest column with the image paths (default: guessed)")
@@ -319,21 +324,27 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     if state and state.identity != data_identity:
         raise UserError(f"the images differ from those of the checkpoint in {folder}; "
                         "run without --resume to start afresh")
+    augmentation = augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom,
+                                        args.flip)
     with distribute.model_scope(strategy):  # variables, optimizer and metrics are the strategy's
         model = checkpoint.restore(state, keep_best) if state else _new_model(
-            args, class_names, precision, len(train_index), (batch_size, learning_rate))
+            args, class_names, precision, len(train_index), (batch_size, learning_rate),
+            augmentation)
+    # What the model holds decides, so that a resumed run warps as it started, on any machine.
+    warp_in_model = training.without_augmentation(model) is not model
+    print("augmentation: " + ("in the model, on the device" if warp_in_model
+                              else "in tf.data, on the CPU"))
     with checkpoint.StopRequest() as stop, distribute.lost_workers_reported(
             lambda: _how_to_resume(saver.epoch, args, folder) + " (on every worker)"):
         saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
         training.fit(
             model, (dataset.images, targets, train_index),
             (dataset.images, targets, validation_index), args.epochs, batch_size,
-            augment.Augmentation(args.rotation, args.shift, args.shear, args.zoom, args.flip),
-            args.seed, verbose=0 if args.quiet else 1,
+            augmentation, args.seed, verbose=0 if args.quiet else 1,
             callbacks=_callbacks(args, keep_best, stop, training.images_per_epoch(
                 len(train_index), batch_size)) + [saver],
             initial_epoch=state.epoch if state else 0,
-            recolouring=_recolouring(args, class_names))
+            recolouring=_recolouring(args, class_names), warp=not warp_in_model)
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
     distribute.dump_weights_for_tests(model)
@@ -368,6 +379,7 @@ def _final_model(args, model):
     tf.distribute strategy, so that a distributed run's model is one like any other."""
     from pyimagesearch import training
 
+    model = training.without_augmentation(model)  # an identity at inference: left out
     if args.flip_average:
         model = training.flip_averaged(model)
     return training.float32_model(model)
@@ -386,10 +398,11 @@ def _save_last(args, model, last_weights):
         model.set_weights(kept)
 
 
-def _new_model(args, class_names, precision, train_count, scaled):
+def _new_model(args, class_names, precision, train_count, scaled, augmentation):
     """The recipe's network with a sigmoid per label, or with label groups one branch per
     group (pyimagesearch/grouped.py), compiled with the matching loss; `scaled` is the
-    (global batch size, learning rate) the strategy's replicas train with."""
+    (global batch size, learning rate) the strategy's replicas train with. With
+    --augment-on device (or auto on a GPU) `augmentation` is the model's first layer."""
     import keras
 
     from pyimagesearch import training
@@ -398,7 +411,9 @@ def _new_model(args, class_names, precision, train_count, scaled):
     return training.new_model(
         (args.image_size, args.image_size), class_names, args.groups_resolved, precision,
         args.bn_momentum, (scaled[1], args.epochs, args.schedule,
-                           training.steps_per_epoch(train_count, scaled[0])))
+                           training.steps_per_epoch(train_count, scaled[0])),
+        on_device=(augmentation, args.seed)
+        if training.choose_augmentation_place(args.augment_on) == "device" else None)
 
 
 def _recolouring(args, class_names):

@@ -73,3 +73,39 @@ class Augmentation:
         offset_y = centre_y - c * centre_x - d * centre_y + shift_y
         zeros = tf.zeros([batch])
         return tf.stack([a, b, offset_x, c, d, offset_y, zeros, zeros], axis=1)
+
+
+# Registered under our package's name, as custom_objects.PACKAGE spells it; custom_objects
+# imports this module to list the layer, so it cannot be imported from here.
+@keras.saving.register_keras_serializable(package="pyimagesearch")
+class OnDevice(keras.layers.Layer):
+    """Augmentation's warp as the first layer of the training model, so that it runs where the
+    model runs (a GPU) instead of in tf.data on the CPU.
+
+    In training it draws a seed pair per batch from its own SeedGenerator and applies exactly
+    Augmentation's warp with that pair; at inference (evaluation, prediction, every saved and
+    exported model) it only casts the uint8 images to float32, as the warp would have.
+    """
+
+    def __init__(self, rotation=defaults.ROTATION, shift=defaults.SHIFT, shear=defaults.SHEAR,
+                 zoom=defaults.ZOOM, flip=True, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.augmentation = Augmentation(float(rotation), float(shift), float(shear),
+                                         float(zoom), bool(flip))
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training:
+            return tf.cast(inputs, tf.float32)
+        return self.augmentation(inputs, tf.cast(self.generator.next(), tf.int64))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs, training=False):
+        return keras.KerasTensor(inputs.shape, dtype="float32")
+
+    def get_config(self):
+        return {**super().get_config(), **dataclasses.asdict(self.augmentation),
+                "seed": self.seed}

@@ -18,6 +18,8 @@ computation wherever the fused kernel does not apply (other backends, other axes
 import keras
 from keras import layers
 
+from pyimagesearch import augment  # its OnDevice layer: the warp inside a training model
+
 PACKAGE = "pyimagesearch"  # the prefix of our names in a saved model: "pyimagesearch>..."
 
 
@@ -193,4 +195,4 @@ class GroupedCrossEntropy(keras.losses.Loss):
 CUSTOM_OBJECTS = {f"{PACKAGE}>{item.__name__}": item
                   for item in (FusedBatchNormalization, exact_match, ColourStripped,
                                HorizontalFlip, GatherColumns, GroupActivation,
-                               GroupedCrossEntropy)}
+                               GroupedCrossEntropy, augment.OnDevice)}

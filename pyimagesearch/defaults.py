@@ -37,6 +37,7 @@ PREDICTION_BATCH = 64  # images per prediction batch in classify.py and evaluate
 
 # The choices of train.py's flags; the first of each is the default.
 PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # auto: 16-bit where hardware has it
+AUGMENT_ON = ("auto", "cpu", "device")  # auto: the warp in the model on a GPU, in tf.data else
 SPLITS = ("stratified", "recipe", "random")  # stratified: every combination on both sides
 KEEP = ("best", "last")  # best: the epoch with the best --monitor
 MONITORS = ("val_loss", "val_map", "val_exact_match")  # val_loss: smooth, threshold-free

@@ -9,12 +9,14 @@ The model takes uint8 RGB images and scales them itself (a Rescaling layer),
 so whatever feeds it, training or classification, cannot disagree on scale.
 """
 
+import dataclasses
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import checkpoint, custom_objects, defaults, grouped
+from pyimagesearch import augment, checkpoint, custom_objects, defaults, grouped
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -31,6 +33,16 @@ def choose_precision(requested="auto"):
         else:
             requested = "bfloat16" if _cpu_has_bfloat16() else "float32"
     return "float32" if requested == "float32" else f"mixed_{requested}"
+
+
+def choose_augmentation_place(requested="auto"):
+    """Where the training warp runs: "device" (the model's first layer, augment.OnDevice) or
+    "cpu" (tf.data). "auto" picks the device when TensorFlow sees a GPU: there the network
+    trains faster than the CPU warps (benchmarks/input_pipeline.py), on a CPU it is the same
+    processor either way and tf.data's parallel map overlaps it with training."""
+    if requested == "auto":
+        return "device" if tf.config.list_physical_devices("GPU") else "cpu"
+    return requested
 
 
 def _cpu_has_bfloat16():
@@ -67,14 +79,34 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
         keras.mixed_precision.set_global_policy(previous)
 
 
-def new_model(size, class_names, groups, policy, bn_momentum, schedule):
+def new_model(size, class_names, groups, policy, bn_momentum, schedule, on_device=None):
     """A compiled model for `class_names`: the recipe's network with a sigmoid per label
     when `groups` is empty, else one branch per label group with its grouped loss.
-    `schedule` is (learning rate, epochs, "cosine" or "recipe", steps per epoch)."""
+    `schedule` is (learning rate, epochs, "cosine" or "recipe", steps per epoch).
+    `on_device`, an (augment.Augmentation, seed), puts that warp in front of the network."""
     model = build_model(size, len(class_names), policy=policy, bn_momentum=bn_momentum,
                         groups=groups, class_names=class_names)
+    if on_device:
+        model = augmented(model, *on_device)
     loss = grouped.loss(class_names, groups) if groups else "binary_crossentropy"
     compile_model(model, *schedule, loss=loss)
+    return model
+
+
+def augmented(model, augmentation, seed=None):
+    """`model` behind an augment.OnDevice layer with `augmentation`'s strengths: warped in
+    training, unchanged at inference. The network's layers are shared, not copied."""
+    inputs = keras.Input(shape=model.input_shape[1:], dtype=model.input.dtype, name="image")
+    warp = augment.OnDevice(**dataclasses.asdict(augmentation), seed=seed, name="augment")
+    return keras.Model(inputs, model(warp(inputs)), name=f"{model.name}_augmented")
+
+
+def without_augmentation(model):
+    """The network an `augmented` model wraps (the model itself otherwise). The warp is an
+    identity at inference, so saved and exported models leave it out and are the same kind
+    of model however they were trained; heat maps (explain.py) look inside that network."""
+    if any(isinstance(layer, augment.OnDevice) for layer in model.layers):
+        return next(layer for layer in model.layers if isinstance(layer, keras.Model))
     return model
 
 
@@ -199,10 +231,11 @@ class Checkpoint(keras.callbacks.Callback):
 
 
 def make_batches(images, targets, batch_size, augmentation=None, seed=None, index=None,
-                 recolouring=None):
+                 recolouring=None, warp=True):
     """A tf.data pipeline over the uint8 `images` at `index` (default: all); shuffled and
     augmented when training. `recolouring` (recolour.Recolouring), if given, repaints and
-    relabels images before the `augmentation` warps them.
+    relabels images before the `augmentation` warps them; with `warp` False the batches are
+    shuffled and recoloured but not warped (the model warps them: augment.OnDevice).
 
     Batches are gathered from the NumPy array as they are needed, so neither TensorFlow
     nor the caller holds a second copy of the images: memory stays that of the uint8 data.
@@ -222,7 +255,8 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None, inde
         # then augment the same way on every run with that seed.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         batches = tf.data.Dataset.zip((batches, seeds)).map(
-            _augmenter(augmentation, recolouring), num_parallel_calls=tf.data.AUTOTUNE)
+            _augmenter(augmentation if warp else None, recolouring),
+            num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is None:
         # Keras starts a new validation iterator every epoch, and ending one waits for
         # tf.data's autotuning thread (up to 2.5 s with 2 cores); a plain gather needs no tuning.
@@ -233,13 +267,14 @@ def make_batches(images, targets, batch_size, augmentation=None, seed=None, inde
 
 
 def _augmenter(augmentation, recolouring):
-    """A tf.data map function: (batch, seed pair) -> the batch recoloured, then warped."""
+    """A tf.data map function: (batch, seed pair) -> the batch recoloured, then warped
+    (unless `augmentation` is None)."""
 
     def augment_batch(batch, pair):
         images, targets = batch
         if recolouring is not None:
             images, targets = recolouring(images, targets, pair)
-        return augmentation(images, pair), targets
+        return (images if augmentation is None else augmentation(images, pair)), targets
 
     return augment_batch
 
@@ -278,15 +313,17 @@ def images_per_epoch(count, batch_size):
 
 
 def fit(model, train, validation, epochs, batch_size, augmentation, seed, verbose=1,
-        callbacks=(), initial_epoch=0, recolouring=None):
-    """Train; `train` and `validation` are (uint8 images, 0/1 targets[, row index]) tuples."""
+        callbacks=(), initial_epoch=0, recolouring=None, warp=True):
+    """Train; `train` and `validation` are (uint8 images, 0/1 targets[, row index]) tuples.
+    With `warp` False tf.data does not warp: the model does (an `augmented` model)."""
     keras.utils.set_random_seed(seed)
     # Endless pipelines read a fixed number of steps per epoch, so that Keras keeps one
     # iterator for the whole run. Ending an iterator every epoch made tf.data wait for its
     # autotuning thread: about 2.5 s at the start of some epochs, a third of an epoch of the
     # grouped network on dataset/ with 2 cores. Each pass still reshuffles and redraws.
     train_batches = _sharded_by_batch(make_batches(
-        *train[:2], batch_size, augmentation, seed, *train[2:], recolouring=recolouring).repeat())
+        *train[:2], batch_size, augmentation, seed, *train[2:], recolouring=recolouring,
+        warp=warp).repeat())
     validation_batches = _sharded_by_batch(make_batches(
         *validation[:2], batch_size, None, None, *validation[2:]).repeat())
     return model.fit(train_batches, validation_data=validation_batches, epochs=epochs,
