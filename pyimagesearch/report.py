@@ -128,7 +128,9 @@ def write_report(path, report, probabilities, targets, decisions, class_names, p
             _gallery(scored, *gallery) for gallery in galleries)))
     page = _page(f"Evaluation on the {title}", _subtitle(report), sections)
     with atomic_write(path) as handle:
-        handle.write(page.encode("utf-8"))
+        # A file name that is not UTF-8 (held as surrogates) shows as U+FFFD, not a crash.
+        handle.write(page.encode("utf-8", errors="surrogateescape").decode(
+            "utf-8", errors="replace").encode("utf-8"))
     return path
 
 
