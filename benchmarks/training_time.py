@@ -58,7 +58,7 @@ def benchmark(args):
     for turn in range(args.rounds):
         for design in DESIGNS:
             run = runs[design]
-            timer = EpochTimer()
+            timer = epoch_timer()
             training.fit(run["model"], (dataset.images, targets), validation,
                          (turn + 1) * args.epochs, 32, augment.Augmentation(), 42, verbose=0,
                          initial_epoch=turn * args.epochs, callbacks=[timer],
@@ -76,24 +76,23 @@ def benchmark(args):
     return 0
 
 
-class EpochTimer:
-    """A Keras callback: each epoch's wall seconds, validation included."""
+def epoch_timer():
+    """A Keras callback that keeps each epoch's wall seconds (validation included) in
+    `.seconds`."""
+    import keras
 
-    def __new__(cls):
-        import keras
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds, self.started = [], None
 
-        class Timer(keras.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.seconds, self.started = [], None
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
 
-            def on_epoch_begin(self, epoch, logs=None):
-                self.started = time.perf_counter()
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.started)
 
-            def on_epoch_end(self, epoch, logs=None):
-                self.seconds.append(time.perf_counter() - self.started)
-
-        return Timer()
+    return EpochTimer()
 
 
 def summarise(seconds):

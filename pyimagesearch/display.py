@@ -50,15 +50,22 @@ def save_annotated(image, source_path, folder, taken):
     Two inputs with the same file name (from different folders) get distinct
     outputs; a later run replaces its own earlier drawing of the same image.
     """
+    return save_drawing(image, source_path, folder, taken, ".jpg")
+
+
+def save_drawing(image, source_path, folder, taken, suffix):
+    """Write the BGR `image`, whole or not at all, as FOLDER/<stem of source_path><suffix>,
+    or <stem>-2<suffix> and so on when `taken` (the names this run has used) has it; the
+    suffix's extension chooses the encoding. Returns the path."""
     stem = os.path.splitext(os.path.basename(source_path))[0]
-    name, number = f"{stem}.jpg", 1
+    name, number = f"{stem}{suffix}", 1
     while name in taken:
         number += 1
-        name = f"{stem}-{number}.jpg"
+        name = f"{stem}-{number}{suffix}"
     taken.add(name)
-    ok, encoded = cv2.imencode(".jpg", image)
+    ok, encoded = cv2.imencode("." + suffix.rsplit(".", 1)[-1], image)
     if not ok:
-        raise UserError(f"cannot encode the annotated image for {source_path}")
+        raise UserError(f"cannot encode the drawing of {source_path}")
     path = os.path.join(folder, name)
     with atomic_write(path) as handle:
         handle.write(encoded.tobytes())

@@ -26,7 +26,6 @@ flip-averaged wrapper, computed in float32, on the image resized as classificati
 it, and are stretched back over the image's own size.
 """
 
-import os
 import weakref
 
 import cv2
@@ -35,10 +34,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import artifacts, custom_objects, training
+from pyimagesearch import artifacts, custom_objects, display, training
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import UserError
-from pyimagesearch.files import atomic_write
 
 TILE_HEIGHT = 224  # pixels: every picture is drawn at this height, so captions read alike
 MIN_TILE_WIDTH = 168  # a narrow image is padded to this, so its caption still fits
@@ -281,16 +279,5 @@ def save_explained(model, result, class_names, folder, taken):
     image = image_io.decode_image(result["path"], at_least=(side, side))
     maps = heatmaps(model, image, labels_to_explain(result, class_names))
     picture = explained_image(image, result, maps, class_names)
-    stem = os.path.splitext(os.path.basename(result["path"]))[0]
-    name, number = f"{stem}{SUFFIX}", 1
-    while name in taken:
-        number += 1
-        name = f"{stem}-{number}{SUFFIX}"
-    taken.add(name)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise UserError(f"cannot encode the heat maps of {result['path']}")
-    path = os.path.join(folder, name)
-    with atomic_write(path) as handle:
-        handle.write(encoded.tobytes())
-    return path
+    return display.save_drawing(cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), result["path"],
+                                folder, taken, SUFFIX)
