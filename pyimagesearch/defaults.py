@@ -48,6 +48,13 @@ FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
 EXPORTS = ("litert",)  # written beside the model by train.py
 EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's; export.py also writes a SavedModel
 BACKENDS = ("auto", "keras", "litert", "onnx")  # auto: LiteRT when the model has one, else Keras
+BACKBONES = ("smallervggnet", "mobilenetv3small", "mobilenetv3large", "efficientnetv2b0")
+BACKBONE = BACKBONES[0]  # the recipe's network, trained from scratch
+HEADS = ("flatten", "gap")  # SmallerVGGNet's head: the recipe's flatten+FC1024, or pooled
+HEAD = "flatten"  # the recipe's
+WEIGHTS = "none"  # start from random weights; imagenet (keras.applications backbones) or a file
+WARMUP = 0.2  # fraction of the epochs (at least one) the head trains on a frozen pretrained backbone
+FINE_TUNE_RATE = 0.1  # the learning rate's factor once a pretrained backbone is unfrozen
 GROUPS = "auto"  # groups from folder names of one shape (colour_item); none: one sigmoid per label
 
 

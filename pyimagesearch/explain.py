@@ -14,7 +14,8 @@ paper's "score before the softmax"): a confident probability saturates, and its 
 with it, while the logit's does not.
 
 The convolution is the one that decided the label. Each nested network (the SmallerVGGNet
-of a group's branch, or the whole network without label groups) offers its last Conv2D, and
+of a group's branch, or the whole network without label groups) offers its last Conv2D, a
+keras.applications backbone its output (its last feature map, already activated), and
 the network's own layers offer their last one (in the grouped network the colour branch's
 `colour_mix`: the 1x1 convolution whose maps the global pooling reads, at a quarter of the
 input size; `colour_conv64` before it is max-pooled, so its gradient would reach one pixel
@@ -34,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import artifacts, custom_objects, display, training
+from pyimagesearch import artifacts, backbones, custom_objects, display, training
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import UserError
 
@@ -154,11 +155,13 @@ class _Trace:
         for position, (owner, layer, _, _) in enumerate(self.calls):
             if isinstance(layer, layers.Conv2D):
                 last[owner] = position
+            elif backbones.is_backbone(layer):  # a keras.applications network: its last map
+                last[f"{owner}/{layer.name}"] = position
         return [self._rectified(position) for position in last.values()]
 
     def _rectified(self, position):
         _, conv, _, output = self.calls[position]
-        if conv.activation is not keras.activations.linear:
+        if getattr(conv, "activation", None) is not keras.activations.linear:
             return output
         for _, layer, given, result in self.calls[position + 1:]:
             if given is output and isinstance(layer, layers.Activation):

@@ -22,8 +22,7 @@ thresholds, evaluation and classification need not know which network made it.
 import keras
 from keras import layers
 
-from pyimagesearch import colours, custom_objects
-from pyimagesearch.smallervggnet import SmallerVGGNet
+from pyimagesearch import backbones, colours, custom_objects
 
 def spec(class_names, groups):
     """[[column indices], exclusive] per group, for the layers and the loss."""
@@ -35,7 +34,7 @@ def spec(class_names, groups):
             for group in groups]
 
 
-def build(size, class_names, groups, bn_momentum):
+def build(size, class_names, groups, bn_momentum, network=backbones.Network()):
     """The model: uint8 RGB images in, one probability per label (in `class_names` order) out."""
     width, height = size
     inputs = keras.Input(shape=(height, width, 3), name="image")
@@ -43,32 +42,27 @@ def build(size, class_names, groups, bn_momentum):
     layout = spec(class_names, groups)
     colour = colours.colour_group(groups)
     if colour is not None:
-        logits, columns = _branches(rgb, (width, height), groups, colour, layout, bn_momentum)
+        logits, columns = _branches(rgb, groups, colour, layout, bn_momentum, network)
         logits = layers.Concatenate(name="group_logits", dtype="float32")(logits) \
             if len(logits) > 1 else logits[0]
         logits = custom_objects.GatherColumns([columns.index(i) for i in range(len(columns))],
                                               name="label_order")(logits)
     else:
-        trunk = SmallerVGGNet.build(width, height, 3, len(class_names), finalAct="linear",
-                                    momentum=bn_momentum)
-        logits = trunk(rgb)
+        logits = backbones.outputs(network, rgb, len(class_names), "linear", bn_momentum)
     outputs = custom_objects.GroupActivation(layout, name="group_activation")(logits)
     return keras.Model(inputs, outputs, name="grouped_branches")
 
 
-def _branches(rgb, size, groups, colour, layout, bn_momentum):
+def _branches(rgb, groups, colour, layout, bn_momentum, network):
     """(logits of each group's branch, the label column of each logit, in order)."""
-    width, height = size
     stripped = custom_objects.ColourStripped(name="colour_stripped")(rgb)
     logits, columns = [], []
     for group, (indices, _) in zip(groups, layout):
         if group == colour:
             logits.append(_colour_branch(rgb, len(indices), bn_momentum))
         else:
-            branch = SmallerVGGNet.build(width, height, 1, len(indices), finalAct="linear",
-                                         momentum=bn_momentum)
-            branch.name = f"{group.name}_branch"
-            logits.append(branch(stripped))
+            logits.append(backbones.outputs(network, stripped, len(indices), "linear",
+                                            bn_momentum, name=f"{group.name}_branch"))
         columns += indices
     return logits, columns
 

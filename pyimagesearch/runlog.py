@@ -78,6 +78,8 @@ class RunLog(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
+        if self.rows:  # a later fit of the same run (fine-tuning's second phase): time goes on
+            self.elapsed_before = float(self.rows[-1]["elapsed_seconds"])
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.rows is None:  # the first epoch of this run: `epoch` epochs are done

@@ -16,8 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import augment, checkpoint, custom_objects, defaults, grouped
-from pyimagesearch.smallervggnet import SmallerVGGNet
+from pyimagesearch import augment, backbones, checkpoint, custom_objects, defaults, grouped
 
 
 def choose_precision(requested="auto"):
@@ -55,9 +54,10 @@ def _cpu_has_bfloat16():
 
 
 def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.BN_MOMENTUM,
-                groups=None, class_names=None):
-    """SmallerVGGNet with a sigmoid per label, behind a uint8 -> [0, 1] rescaling; or, given
-    label `groups` (and the `class_names` they refer to), one branch per group (grouped.py).
+                groups=None, class_names=None, network=backbones.Network()):
+    """The `network` (backbones.Network: SmallerVGGNet by default) with a sigmoid per label,
+    behind a uint8 -> [0, 1] rescaling; or, given label `groups` (and the `class_names` they
+    refer to), one branch per group (grouped.py).
 
     `policy` is a Keras dtype policy ("float32", "mixed_bfloat16", ...); it
     applies to this model only, the global default is left as it was.
@@ -67,30 +67,49 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
     try:
         width, height = size
         if groups:
-            return grouped.build(size, class_names, groups, bn_momentum)
+            return grouped.build(size, class_names, groups, bn_momentum, network)
         inputs = keras.Input(shape=(height, width, depth), name="image")
         x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
         if keras.config.image_data_format() == "channels_first":
             x = layers.Permute((3, 1, 2), name="to_channels_first")(x)
-        network = SmallerVGGNet.build(width, height, depth, classes, finalAct="sigmoid",
-                                      momentum=bn_momentum)
-        return keras.Model(inputs, network(x), name="multilabel_smallervggnet")
+        outputs = backbones.outputs(network, x, classes, "sigmoid", bn_momentum)
+        return keras.Model(inputs, outputs, name=f"multilabel_{network.backbone}")
     finally:
         keras.mixed_precision.set_global_policy(previous)
 
 
-def new_model(size, class_names, groups, policy, bn_momentum, schedule, on_device=None):
-    """A compiled model for `class_names`: the recipe's network with a sigmoid per label
-    when `groups` is empty, else one branch per label group with its grouped loss.
+def new_model(size, class_names, groups, policy, bn_momentum, schedule, on_device=None,
+              network=backbones.Network()):
+    """A compiled model for `class_names`: the `network` with a sigmoid per label when
+    `groups` is empty, else one branch per label group with its grouped loss.
     `schedule` is (learning rate, epochs, "cosine" or "recipe", steps per epoch).
-    `on_device`, an (augment.Augmentation, seed), puts that warp in front of the network."""
+    `on_device`, an (augment.Augmentation, seed), puts that warp in front of the network.
+    A pretrained backbone starts frozen: the head warms up first (fine_tune)."""
     model = build_model(size, len(class_names), policy=policy, bn_momentum=bn_momentum,
-                        groups=groups, class_names=class_names)
+                        groups=groups, class_names=class_names, network=network)
     if on_device:
         model = augmented(model, *on_device)
-    loss = grouped.loss(class_names, groups) if groups else "binary_crossentropy"
-    compile_model(model, *schedule, loss=loss)
+    if network.fine_tuned:
+        backbones.set_trainable(model, False)
+    compile_model(model, *schedule, loss=loss_for(class_names, groups))
     return model
+
+
+def loss_for(class_names, groups):
+    return grouped.loss(class_names, groups) if groups else "binary_crossentropy"
+
+
+def fine_tune(model, class_names, groups, schedule):
+    """The second phase of training a pretrained backbone: unfrozen, compiled again with a new
+    optimizer at `schedule`'s rate (already lowered) over the epochs that remain."""
+    backbones.set_trainable(model, True)
+    compile_model(model, *schedule, loss=loss_for(class_names, groups))
+
+
+def warmup_epochs(epochs):
+    """Epochs the head trains on a frozen pretrained backbone: a fifth, at least one, and
+    always fewer than all (a one-epoch run only warms up)."""
+    return min(max(1, round(epochs * defaults.WARMUP)), max(1, epochs - 1))
 
 
 def augmented(model, augmentation, seed=None):
