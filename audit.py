@@ -4,6 +4,7 @@ Usage:
     python audit.py --dataset dataset
     python audit.py --manifest labels.csv --report audit.json
     python audit.py --groups "colour=black,blue,red;item=dress,jeans,shirt"
+    python audit.py --label-errors --dataset dataset  # the images whose labels look wrong
 
 Reports images per folder and per label, the label co-occurrence table, unreadable files,
 exact duplicates (by content hash) with conflicting labels or falling on both sides of the
@@ -12,6 +13,11 @@ one whether the design (label groups, as train.py's --groups) can be expected to
 every part seen in some folder, or a part never seen. Declared groups may name labels the
 data lacks (black, above, with no black folder), to ask about a whole catalogue. Saves it all
 as JSON.
+
+With --label-errors it looks for wrong labels instead: k short trainings, each predicting the
+images it did not learn from, ranked by cleanlab's label-quality score; it writes a CSV of
+every image, the most suspect first, and an HTML gallery of the top ones with their given and
+likely labels (see pyimagesearch/label_errors.py).
 """
 
 import argparse
@@ -44,7 +50,33 @@ def build_parser():
         help="JSON file to write (default: %(default)s)")
     add("--workers", type=cli.integer(minimum=1), default=None,
         help="image decoding threads (default: one per core, at most 8)")
+    _add_label_error_flags(add)
     return parser
+
+
+def _add_label_error_flags(add):
+    from pyimagesearch.label_errors import GALLERY, Settings
+
+    count = cli.integer(minimum=1)
+    add("--label-errors", action="store_true",
+        help="find images whose labels look wrong (k trainings; minutes) instead of the audit")
+    add("--folds", type=cli.integer(minimum=2), default=Settings.folds,
+        help="--label-errors: trainings, each predicting the images it did not learn from "
+             "(default: %(default)s)")
+    add("--epochs", type=count, default=Settings.epochs,
+        help="--label-errors: epochs per training (default: %(default)s)")
+    add("--image-size", type=cli.integer(minimum=12), default=Settings.image_size,
+        help="--label-errors: model input width and height (default: %(default)s)")
+    add("--suspects", default=os.path.join("output", "label_errors.csv"),
+        help="--label-errors: CSV of every image, the most suspect first (default: %(default)s)")
+    add("--gallery", default=os.path.join("output", "label_errors.html"),
+        help="--label-errors: HTML page of the top suspects (default: %(default)s)")
+    add("--top", type=count, default=GALLERY,
+        help="--label-errors: suspects shown in the gallery (default: %(default)s)")
+    add("--cache-dir", help="--label-errors: folder for the cache of decoded images (default: "
+        "train.py's)")
+    add("--no-cache", action="store_true", help="--label-errors: read and write no cache")
+    add("-q", "--quiet", action="store_true", help="--label-errors: no progress bars")
 
 
 def parse_args(argv=None):
@@ -75,8 +107,42 @@ def run_audit(args):
     return 0
 
 
+def run_label_errors(args):
+    from pyimagesearch import cache, files, label_errors, labels
+    from pyimagesearch import dataset as data
+    from pyimagesearch.errors import UserError
+
+    data_folder = args.dataset if args.manifest else args.dataset or "dataset"
+    for output in (args.suspects, args.gallery):
+        files.check_outside(output, data_folder)  # the user's data is only read
+    if os.path.realpath(args.suspects) == os.path.realpath(args.gallery):
+        raise UserError("--suspects and --gallery must be different files")
+    for output in (args.suspects, args.gallery):
+        files.ensure_writable_folder(os.path.dirname(output))
+    settings = label_errors.Settings(folds=args.folds, epochs=args.epochs,
+                                     image_size=args.image_size, seed=args.seed)
+    progress = None if args.quiet else cli.progress_bar
+    dataset, _ = data.load_training_data(
+        args.dataset, args.manifest, None, (args.image_size, args.image_size), args.workers,
+        progress, columns=(args.path_column, args.labels_column),
+        cache_dir=None if args.no_cache else args.cache_dir or cache.default_dir())
+    binarizer, targets = labels.binarize(dataset.labels)
+    print(data.describe(dataset, binarizer, targets))
+    design = groups.resolve(args.groups, list(binarizer.classes_), dataset.paths,
+                            dataset.labels, from_folders=not args.manifest)
+    print(label_errors.describe_plan(len(dataset.paths), list(binarizer.classes_), design,
+                                     settings))
+    found = label_errors.find(dataset, design, settings, progress)
+    label_errors.write_csv(args.suspects, found)
+    label_errors.write_gallery(args.gallery, found, args.top)
+    print(label_errors.format_top(found))
+    print(f"saved {args.suspects}, {args.gallery}")
+    return 0
+
+
 def main(argv=None):
-    return cli.run(run_audit, parse_args(argv))
+    args = parse_args(argv)
+    return cli.run(run_label_errors if args.label_errors else run_audit, args)
 
 
 if __name__ == "__main__":

@@ -126,7 +126,14 @@ def write_report(path, report, probabilities, targets, decisions, class_names, p
     if galleries:
         sections.append(("images", "Images behind the counts", "".join(
             _gallery(scored, *gallery) for gallery in galleries)))
-    page = _page(f"Evaluation on the {title}", _subtitle(report), sections)
+    return write_page(path, f"Evaluation on the {title}", _subtitle(report), sections)
+
+
+def write_page(path, title, subtitle, sections):
+    """Write one self-contained page to `path` (atomically): a header, then `sections`, each
+    (id, heading, HTML), with links to them. For this report and for other pages of images
+    (pyimagesearch/label_errors.py's gallery), so that all look alike."""
+    page = _page(title, subtitle, sections)
     with atomic_write(path) as handle:
         # A file name that is not UTF-8 (held as surrogates) shows as U+FFFD, not a crash.
         handle.write(page.encode("utf-8", errors="surrogateescape").decode(
@@ -410,13 +417,13 @@ def _pictures(scored, row, explain):
         return ""
     image = np.asarray(scored.images[row])
     name = os.path.basename(scored.paths[row])
-    pictures = f"<img src='{_thumbnail(image)}' alt='{_text(name)}'>"
+    pictures = f"<img src='{thumbnail(image)}' alt='{_text(name)}'>"
     label = _wrong_label(scored, row) if explain is not None else None
     if label is not None:
         about = _text(scored.class_names[label])
         why = f"why it said {about}" if scored.decisions[row, label] else \
             f"where it looked for {about}, missed"
-        pictures += (f"<figure class='heatmap'><img src='{_thumbnail(explain(image, label))}' "
+        pictures += (f"<figure class='heatmap'><img src='{thumbnail(explain(image, label))}' "
                      f"alt='heat map for {about}'><figcaption>{why}</figcaption></figure>")
     return f"<div class='pictures'>{pictures}</div>"
 
@@ -436,7 +443,7 @@ def _joined(names, flags):
     return "+".join(name for name, flag in zip(names, flags) if flag) or "nothing"
 
 
-def _thumbnail(image):
+def thumbnail(image):
     """A uint8 RGB image as a JPEG data URI, its longer side at most THUMBNAIL pixels."""
     image = np.asarray(image, dtype=np.uint8)
     scale = THUMBNAIL / max(image.shape[:2])

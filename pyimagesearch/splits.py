@@ -12,6 +12,9 @@ strings, shuffled by `random.seed(seed)`, then scikit-learn's train_test_split w
 random_state=seed (seed 42 is the recipe's); files imutils does not list train.
 "random" is a plain train_test_split over the images in the project's order.
 The last two keep duplicates wherever they fall.
+
+`k_folds` deals every image into one of k folds the same way (multi-label stratified,
+duplicates together), for out-of-fold predictions (pyimagesearch/label_errors.py).
 """
 
 import os
@@ -48,6 +51,23 @@ def split(targets, hashes, fraction, seed, method="stratified", multilabel=False
         train_groups, validation_groups = _by_combination(group_targets, fraction, seed)
     in_validation = np.isin(group_of_image, validation_groups)
     return np.flatnonzero(~in_validation), np.flatnonzero(in_validation)
+
+
+def k_folds(targets, hashes, folds, seed):
+    """The fold (0 .. folds - 1) of each image: label frequencies alike in every fold
+    (iterative stratification) and exact duplicates in one fold, so that no image is
+    predicted by a model trained on its copy."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    group_of_image, first_image = _duplicate_groups(hashes)
+    if len(first_image) < folds:
+        raise UserError(f"{len(first_image)} distinct images are too few for {folds} folds")
+    fold_of_group = np.empty(len(first_image), np.int64)
+    splitter = MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    group_targets = np.asarray(targets)[first_image]
+    for fold, (_, held_out) in enumerate(splitter.split(group_targets, group_targets)):
+        fold_of_group[held_out] = fold
+    return fold_of_group[group_of_image]
 
 
 def _check_size(count, fraction, what="images"):
