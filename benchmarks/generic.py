@@ -114,7 +114,7 @@ def run_once(folder, sides, flags, seed, epochs):
     import train
 
     model = os.path.join(folder, "model.keras")
-    common = ["--manifest", sides["train"], "--dataset", "/", "--output", folder, "--model", model,
+    common = ["--manifest", sides["train"], "--output", folder, "--model", model,
               "--seed", str(seed), "--epochs", str(epochs), "--quiet", "--no-report",
               "--export", "none"]
     with _silenced():
@@ -122,7 +122,7 @@ def run_once(folder, sides, flags, seed, epochs):
         keras.backend.clear_session()
         report_path = os.path.join(folder, "evaluation.json")
         code = code or evaluate.main(["--model", model, "--labelbin", os.path.join(folder, "mlb.pickle"),
-                                      "--manifest", sides["test"], "--dataset", "/",
+                                      "--manifest", sides["test"],
                                       "--report", report_path, "--no-html", "--backend", "keras"])
     if code:
         raise SystemExit(f"error: {shlex.join(flags)} failed with exit code {code}")

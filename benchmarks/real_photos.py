@@ -45,6 +45,8 @@ def parse_args(argv=None):
     parser.add_argument("--image-size", type=int, default=96)
     parser.add_argument("--configs", nargs="+", choices=("recipe", "project"),
                         default=["recipe", "project"])
+    parser.add_argument("--head", choices=defaults.HEADS, default=defaults.HEAD,
+                        help="the project's SmallerVGGNet head (default: %(default)s)")
     parser.add_argument("--json", default=os.path.join("output", "benchmark-real-photos.json"))
     return parser.parse_args(argv)
 
@@ -59,10 +61,12 @@ def held_out_images(dataset, targets):
     return np.sort(train_side), np.sort(held_out[~copied]), np.sort(held_out[copied])
 
 
-def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class_names):
+def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class_names,
+             head=defaults.HEAD):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import augment, decisions, evaluation, groups, recolour, training
+    from pyimagesearch import augment, backbones, decisions, evaluation, groups, recolour
+    from pyimagesearch import training
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -80,7 +84,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
         size, class_names, model_groups, training.choose_precision("auto"),
         defaults.RECIPE_BN_MOMENTUM if config == "recipe" else defaults.BN_MOMENTUM,
         (1e-3, epochs, "recipe" if config == "recipe" else "cosine",
-         training.steps_per_epoch(len(train_index), 32)))
+         training.steps_per_epoch(len(train_index), 32)),
+        network=backbones.Network(head="flatten" if config == "recipe" else head))
     callbacks = [] if config == "recipe" else [training.KeepBest("val_loss")]
     started = time.perf_counter()
     training.fit(model, (dataset.images[train_index], targets[train_index]),
@@ -143,7 +148,7 @@ def benchmark(args):
     for seed in args.seeds:
         for config in results:
             run = run_once(config, dataset, targets, pool, held_out, seed, args.epochs, size,
-                           [str(name) for name in binarizer.classes_])
+                           [str(name) for name in binarizer.classes_], args.head)
             results[config].append({"seed": seed, **run})
             print(f"{config} seed {seed}: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in run.items() if isinstance(v, float)), flush=True)

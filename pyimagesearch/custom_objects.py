@@ -192,7 +192,35 @@ class GroupedCrossEntropy(keras.losses.Loss):
                 "label_smoothing": self.label_smoothing}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class AsymmetricLoss(keras.losses.Loss):
+    """Asymmetric loss for multi-label (Ridnik et al., ICCV 2021), summed over labels: a
+    positive label's cross-entropy as usual (`gamma_positive` 0), a negative's focused by
+    p ** `gamma_negative` after its probability is shifted down by `margin`, so that the many
+    easy negatives of a multi-label image (14 of 17 labels on ucm-multilabel) stop drowning
+    the few positives, and negatives below the margin (likely mislabelled) weigh nothing."""
+
+    def __init__(self, gamma_negative=4.0, gamma_positive=0.0, margin=0.05,
+                 name="asymmetric_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.gamma_negative, self.gamma_positive = float(gamma_negative), float(gamma_positive)
+        self.margin = float(margin)
+
+    def call(self, y_true, y_pred):
+        y_pred = keras.ops.clip(keras.ops.cast(y_pred, "float32"), 1e-7, 1 - 1e-7)
+        y_true = keras.ops.cast(y_true, "float32")
+        shifted = keras.ops.maximum(y_pred - self.margin, 0.0)
+        positive = keras.ops.power(1 - y_pred, self.gamma_positive) * keras.ops.log(y_pred)
+        negative = keras.ops.power(shifted, self.gamma_negative) * keras.ops.log(
+            keras.ops.clip(1 - shifted, 1e-7, 1.0))
+        return -keras.ops.sum(y_true * positive + (1 - y_true) * negative, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "gamma_negative": self.gamma_negative,
+                "gamma_positive": self.gamma_positive, "margin": self.margin}
+
+
 CUSTOM_OBJECTS = {f"{PACKAGE}>{item.__name__}": item
                   for item in (FusedBatchNormalization, exact_match, ColourStripped,
                                HorizontalFlip, GatherColumns, GroupActivation,
-                               GroupedCrossEntropy, augment.OnDevice)}
+                               GroupedCrossEntropy, AsymmetricLoss, augment.OnDevice)}

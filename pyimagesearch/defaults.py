@@ -55,6 +55,8 @@ HEAD = "flatten"  # the recipe's
 WEIGHTS = "none"  # start from random weights; imagenet (keras.applications backbones) or a file
 WARMUP = 0.2  # fraction of the epochs (at least one) the head trains on a frozen pretrained backbone
 FINE_TUNE_RATE = 0.1  # the learning rate's factor once a pretrained backbone is unfrozen
+LOSSES = ("bce", "asl")  # binary cross-entropy per label, or the asymmetric loss
+LOSS = "bce"  # without label groups; a model with groups has its grouped loss
 GROUPS = "auto"  # groups from folder names of one shape (colour_item); none: one sigmoid per label
 
 

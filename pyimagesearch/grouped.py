@@ -10,10 +10,11 @@ comes out "black, jeans". Here, when one label group is made of colour names the
 (colours.colour_group):
 - the colour branch sees RGB: a small network pooled over the whole image, so that it
   reads colour and cannot learn an outline;
-- every other group's branch, the recipe's SmallerVGGNet, sees the image colour-stripped
+- every other group's branch, the chosen network (backbones.py: SmallerVGGNet unless
+  --backbone says otherwise), sees the image colour-stripped
   (one standardised grey channel, its brightness, contrast and gamma jittered in training),
   so that neither hue nor darkness can stand in for shape.
-Without a colour group, the groups share one RGB SmallerVGGNet with a head per group. Each
+Without a colour group, the groups share one RGB network with a head per group. Each
 exclusive group ends in a softmax (exactly one of its labels), any other in sigmoids; the
 output is one probability per label in `class_names` order, as the one-trunk model's, so
 thresholds, evaluation and classification need not know which network made it.

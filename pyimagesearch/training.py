@@ -79,7 +79,7 @@ def build_model(size, classes, depth=3, policy="float32", bn_momentum=defaults.B
 
 
 def new_model(size, class_names, groups, policy, bn_momentum, schedule, on_device=None,
-              network=backbones.Network()):
+              network=backbones.Network(), loss=defaults.LOSS):
     """A compiled model for `class_names`: the `network` with a sigmoid per label when
     `groups` is empty, else one branch per label group with its grouped loss.
     `schedule` is (learning rate, epochs, "cosine" or "recipe", steps per epoch).
@@ -91,19 +91,24 @@ def new_model(size, class_names, groups, policy, bn_momentum, schedule, on_devic
         model = augmented(model, *on_device)
     if network.fine_tuned:
         backbones.set_trainable(model, False)
-    compile_model(model, *schedule, loss=loss_for(class_names, groups))
+    compile_model(model, *schedule, loss=loss_for(class_names, groups, loss))
     return model
 
 
-def loss_for(class_names, groups):
-    return grouped.loss(class_names, groups) if groups else "binary_crossentropy"
+def loss_for(class_names, groups, name=defaults.LOSS):
+    """The grouped loss for a model with label groups; else binary cross-entropy per label
+    ("bce", the recipe's) or the asymmetric loss ("asl")."""
+    if groups:
+        return grouped.loss(class_names, groups)
+    return custom_objects.AsymmetricLoss() if name == "asl" else "binary_crossentropy"
 
 
-def fine_tune(model, class_names, groups, schedule):
-    """The second phase of training a pretrained backbone: unfrozen, compiled again with a new
-    optimizer at `schedule`'s rate (already lowered) over the epochs that remain."""
+def fine_tune(model, schedule):
+    """The second phase of training a pretrained backbone: unfrozen, compiled again with the
+    same loss and a new optimizer at `schedule`'s rate (already lowered) over the epochs
+    that remain."""
     backbones.set_trainable(model, True)
-    compile_model(model, *schedule, loss=loss_for(class_names, groups))
+    compile_model(model, *schedule, loss=model.loss)
 
 
 def warmup_epochs(epochs):
