@@ -48,7 +48,7 @@ def build_parser():
              "none, or NAME=label,...;NAME+=label,... (default: %(default)s)")
     add("--report", default=os.path.join("output", "audit.json"),
         help="JSON file to write (default: %(default)s)")
-    add("--workers", type=cli.integer(minimum=1), default=None,
+    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
         help="image decoding threads (default: one per core, at most 8)")
     _add_label_error_flags(add)
     return parser
@@ -84,10 +84,17 @@ def parse_args(argv=None):
 
 
 def run_audit(args):
-    from pyimagesearch import artifacts, audit, files, labels, splits
+    from pyimagesearch import outputs
+
+    plan = outputs.Plan().file("--report", args.report).reads("--manifest", args.manifest)
+    with plan.data("--dataset", None if args.manifest else args.dataset or "dataset").checked():
+        return _audit(args)
+
+
+def _audit(args):
+    from pyimagesearch import artifacts, audit, labels, splits
     from pyimagesearch import dataset as data
 
-    files.ensure_writable_folder(os.path.dirname(args.report))
     # Small images: the audit needs the files' bytes and labels, not pixels for a model.
     dataset, _ = data.load_training_data(args.dataset, args.manifest, None, (8, 8),
                                          args.workers, cli.progress_bar,

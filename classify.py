@@ -55,8 +55,10 @@ def build_parser():
         help="what runs the model: auto = the LiteRT file training wrote beside it (no "
              "TensorFlow: starts in a blink), else Keras; keras, litert or onnx force one "
              "(default: %(default)s)")
-    add("--batch-size", type=count, help="images per prediction batch (default: %(default)s)")
-    add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
+    add("--batch-size", type=cli.integer(1, cli.MAX_BATCH_SIZE),
+        help="images per prediction batch (default: %(default)s)")
+    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
+        help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
              "so only for models from a source you trust")
@@ -68,16 +70,21 @@ def parse_args(argv=None):
 
 
 def classify(args):
-    from pyimagesearch import classifier, display, files
+    from pyimagesearch import outputs
 
     # Refused before anything loads: the user's images are never drawn over.
-    outputs = {"--annotated": args.annotate and args.annotated, "--explain": args.explain}
-    for flag, folder in outputs.items():
-        if folder:
-            files.check_apart(folder, args.image, flag)
+    plan = outputs.Plan().folder("--annotated", args.annotate and args.annotated)
+    plan.folder("--explain", args.explain)
+    for path in args.image:
+        plan.reads("--image", path)
+    with plan.checked():
+        return _classify(args)
+
+
+def _classify(args):
+    from pyimagesearch import classifier, display
+
     paths = classifier.expand_inputs(args.image, skip=args.annotated)
-    for folder in filter(None, outputs.values()):
-        files.ensure_writable_folder(folder)
     model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
                                        args.trust_model_code, args.threshold, args.top_k)
     results = model.classify_files(paths, args.batch_size, args.workers)

@@ -48,7 +48,7 @@ def build_parser():
                       "the images in one page, with --backend keras heat maps beside the "
                       "worst (default: the JSON report's path, .html)")
     html.add_argument("--no-html", action="store_true", help="write no HTML report")
-    add("--workers", type=cli.integer(minimum=1), default=None,
+    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
         help="image decoding threads (default: one per core, at most 8)")
     add("--trust-model-code", action="store_true",
         help="load a model that carries Python code (Lambda layers); it runs on loading, "
@@ -65,7 +65,39 @@ def parse_args(argv=None):
 
 
 def evaluate(args):
-    from pyimagesearch import artifacts, classifier, decisions, evaluation, labels
+    json_path, html_path = _output_paths(args)
+    with _output_plan(args, json_path, html_path).checked():
+        return _evaluate(args, json_path, html_path)
+
+
+def _output_paths(args):
+    """(JSON report, HTML report or None): by default beside the model, named by the data."""
+    from pyimagesearch import artifacts
+
+    name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
+    path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
+    stem, extension = os.path.splitext(path)
+    html = None if args.no_html else args.html or (
+        stem if extension.lower() == ".json" else path) + ".html"
+    return path, html
+
+
+def _output_plan(args, json_path, html_path):
+    """The two reports, against each other and the model's files and the data."""
+    from pyimagesearch import artifacts, defaults, outputs
+
+    plan = outputs.Plan().file("--report", json_path).file("--html", html_path)
+    labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
+    for name, path in artifacts.set_files(args.model, labelbin).items():
+        plan.reads(name, path)
+    plan.reads("--manifest", args.manifest)
+    return plan.data("--dataset", args.dataset) if not args.manifest else plan.reads(
+        "--dataset", args.dataset)
+
+
+def _evaluate(args, path, html_path):
+    from pyimagesearch import classifier, decisions, evaluation, labels
+    from pyimagesearch import artifacts
     from pyimagesearch import dataset as data
 
     model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
@@ -75,6 +107,10 @@ def evaluate(args):
         args.dataset, args.manifest, None, model.input_size, args.workers,
         _progress_bar(model.backend), columns=(args.path_column, args.labels_column),
         require_variety=False)
+    unknown = labels.check_known(dataset.labels, class_names, args.manifest or args.dataset)
+    if unknown:
+        print(f"note: left out of the scores, labels the model does not know: "
+              f"{', '.join(unknown)}", file=sys.stderr)
     targets = labels.targets_for(dataset.labels, class_names)
     probabilities = model.predict_images(dataset.images, args.batch_size)
     chosen = model.decide(probabilities)
@@ -82,22 +118,18 @@ def evaluate(args):
         targets, probabilities, chosen, class_names, dataset.paths,
         rule=decisions.describe(args.threshold, args.top_k, groups=model_groups),
         groups=model_groups)
-    name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
-    path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
     artifacts.write_json(path, report)
     print(evaluation.format_report(report, title=args.manifest or args.dataset))
     print(f"saved {path}")
-    if not args.no_html:
-        _write_html(args, path, report, (probabilities, targets, chosen), model, dataset)
+    if html_path:
+        _write_html(args, html_path, report, (probabilities, targets, chosen), model, dataset)
     return 0
 
 
-def _write_html(args, json_path, report, scored, model, dataset):
+def _write_html(args, path, report, scored, model, dataset):
     """The same evaluation as one HTML page with the images, beside the JSON report."""
     from pyimagesearch import report as html_report
 
-    stem, extension = os.path.splitext(json_path)
-    path = args.html or (stem if extension.lower() == ".json" else json_path) + ".html"
     thresholds = None if args.top_k else (  # the cuts the decisions used; None: the group's
         dict.fromkeys(model.class_names, args.threshold) if args.threshold is not None
         else model.description.get("thresholds"))

@@ -18,7 +18,8 @@ import sys
 
 from pyimagesearch import cli, defaults
 
-FORMATS = ("litert", "savedmodel", "onnx")  # as pyimagesearch/export.py's, without its imports
+SUFFIXES = {"litert": ".tflite", "savedmodel": ".savedmodel", "onnx": ".onnx"}  # as
+FORMATS = tuple(SUFFIXES)  # pyimagesearch/export.py's, without its imports
 
 
 def build_parser():
@@ -41,10 +42,24 @@ def parse_args(argv=None):
 
 
 def export_model(args):
-    from pyimagesearch import artifacts, backends, files
+    from pyimagesearch import artifacts, backends, files, outputs
     from pyimagesearch.errors import UserError
 
     labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
+    plan = outputs.Plan()
+    for fmt in dict.fromkeys(args.formats):  # as export.path_for, without importing Keras
+        plan.file(f"the {fmt} export", os.path.splitext(args.model)[0] + SUFFIXES[fmt])
+    for name, path in artifacts.set_files(args.model, labelbin).items():
+        if not name.startswith("the ") or not name.endswith(" export"):  # replaced on purpose
+            plan.reads(name, path)
+    with plan.checked():
+        return _export(args, labelbin)
+
+
+def _export(args, labelbin):
+    from pyimagesearch import artifacts, backends, files
+    from pyimagesearch.errors import UserError
+
     if "onnx" in args.formats:  # before the seconds that loading TensorFlow takes
         backends.check_onnx_export()
     cli.quiet_tensorflow()

@@ -46,6 +46,9 @@ DEFAULTS = dict(
     flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image
     export=list(defaults.EXPORTS),  # a LiteRT file beside the model: classify without TensorFlow
     strategy=distribute.STRATEGIES[0],  # auto: what TF_CONFIG and the local GPUs offer
+    backbone=defaults.BACKBONE,  # the network under the labels
+    head=defaults.HEAD,  # SmallerVGGNet's head
+    weights=defaults.WEIGHTS,  # random initial weights, or imagenet, or a file
 )
 
 
@@ -60,13 +63,15 @@ def build_parser():
     add("-l", "--labelbin",
         help=f"label binarizer file to write (default: OUTPUT/{defaults.LABELBIN_NAME})")
     add("-p", "--plot", help=f"training curves PNG to write (default: OUTPUT/{defaults.PLOT_NAME})")
-    add("--epochs", type=count, help="passes over the training images (default: %(default)s)")
-    add("--batch-size", type=count, help="images per step (default: %(default)s)")
-    add("--learning-rate", type=cli.number(0, above=True),
+    add("--epochs", type=cli.integer(1, cli.MAX_EPOCHS),
+        help="passes over the training images (default: %(default)s)")
+    add("--batch-size", type=cli.integer(1, cli.MAX_BATCH_SIZE),
+        help="images per step (default: %(default)s)")
+    add("--learning-rate", type=cli.number(0, cli.MAX_LEARNING_RATE, above=True),
         help="Adam's initial rate (default: %(default)s)")
-    add("--image-size", type=cli.integer(minimum=12),
-        help="model input width and height, at least 12: the network pools it down 12-fold "
-             "(default: %(default)s)")
+    add("--image-size", type=cli.integer(12, cli.MAX_IMAGE_SIZE),
+        help=f"model input width and height, 12 to {cli.MAX_IMAGE_SIZE}: the network pools "
+             "it down 12-fold (default: %(default)s)")
     add("--validation-split", type=fraction, help="fraction held out (default: %(default)s)")
     add("--seed", type=cli.integer(0, 2 ** 32 - 1),
         help="split, shuffle and initialisation seed (default: %(default)s)")
@@ -126,11 +131,25 @@ def build_parser():
              "that classify.py and evaluate.py run without TensorFlow), onnx (needs "
              "pip install -r requirements-onnx.txt), or none; for a SavedModel, or to export "
              "a model later, see export.py (default: litert)")
+    add("--backbone", choices=defaults.BACKBONES,
+        help="the network: the recipe's smallervggnet, or a keras.applications family "
+             "(mobilenetv3small, mobilenetv3large, efficientnetv2b0) with a pooled head "
+             "(default: %(default)s)")
+    add("--head", choices=defaults.HEADS,
+        help="smallervggnet's head: flatten (the recipe's FC1024 on the flattened maps) or gap "
+             "(global average pooling, then a 512-unit layer) (default: %(default)s)")
+    add("--weights", metavar="imagenet|none|FILE",
+        help="initial weights: none (random), imagenet (keras.applications backbones; Keras "
+             "downloads and caches them), or a weights file (.weights.h5, or the .h5 Keras "
+             "downloads); a pretrained backbone first trains its head frozen, then all of it at "
+             "a tenth of the rate (default: %(default)s)")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
              "batch normalisation momentum 0.99, 0.5 thresholds, no label groups, "
-             "no recolouring, tinting or flip averaging")
-    add("--workers", type=count, default=None, help="image decoding threads (default: one per core, at most 8)")
+             "no recolouring, tinting or flip averaging, SmallerVGGNet with its flatten head "
+             "from random weights")
+    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
+        help="image decoding threads (default: one per core, at most 8)")
     add("--cache-dir", help="folder for the cache of decoded images (default: "
         "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
     add("--no-cache", action="store_true", help="decode every image, read and write no cache")
@@ -143,6 +162,10 @@ def build_parser():
              "mirrored over the local GPUs when there are two or more, else default (one "
              "device); --batch-size is per replica and the learning rate is multiplied by "
              "the replicas (default: %(default)s)")
+    add("--cluster-timeout", type=cli.integer(1, 24 * 3600), metavar="SECONDS",
+        default=distribute.CLUSTER_TIMEOUT,
+        help="with TF_CONFIG, how long the cluster's tasks have to start and connect before "
+             "this one gives up (default: %(default)s)")
     add("--tensorboard", metavar="DIR",
         help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
     add("--no-report", action="store_true",
@@ -154,6 +177,9 @@ def build_parser():
 def parse_args(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The options given, whatever their values: --resume refuses those that contradict the
+    # run it continues (not a setting).
+    args.given = cli.given_options(build_parser(), argv)
     # How this run was asked for, to tell the user how to resume it (not a setting).
     args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
     if args.recipe:
@@ -163,6 +189,7 @@ def parse_args(argv=None):
         args.groups = groups.NONE
         args.recolour = args.tint = 0.0
         args.flip_average = False
+        args.backbone, args.head, args.weights = defaults.BACKBONE, "flatten", "none"
     args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)
     args.labelbin = args.labelbin or os.path.join(args.output, defaults.LABELBIN_NAME)
     args.plot = args.plot or os.path.join(args.output, defaults.PLOT_NAME)
@@ -171,11 +198,16 @@ def parse_args(argv=None):
 
 def train(args):
     # Imported here, not at the top, so that --help and argument errors answer at once.
+    import contextlib
+
     from pyimagesearch import files
 
     with distribute.worker_outputs(args):  # a worker other than the chief writes aside
-        _check_outputs(args)
-        with files.lock_for(args.model):  # a second run into the same files is refused at once
+        with _output_plan(args).checked(), contextlib.ExitStack() as locks:
+            _check_outputs(args)
+            # A second run into any of the same files (another -m, the same -o) is refused.
+            for path in dict.fromkeys((args.model, args.labelbin, args.plot)):
+                locks.enter_context(files.lock_for(path))
             return _run(args)
 
 
@@ -189,8 +221,9 @@ def _run(args):
             print(f"nothing to resume: {args.model} holds the finished run with these "
                   "settings; run without --resume to train again")
             return 0
-        print(f"note: no checkpoint in {checkpoint.folder_for(args.model)}; "
-              "starting from the first epoch")
+        raise UserError(f"nothing to resume: no checkpoint in "
+                        f"{checkpoint.folder_for(args.model)}; run without --resume to train "
+                        "from the first epoch")
     cache_dir = _check_outputs(args)  # again: a resumed run may read its recorded data
     size = (args.image_size, args.image_size)
     dataset, validation_index = data.load_training_data(
@@ -224,7 +257,7 @@ def _run(args):
         "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)},
         reports={"audit": dataset_audit, "evaluation": report},  # one set, one save id
-        exports=_exports(args, model))
+        exports=_exports(args, model), extras=_last_model_copy(args))
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
     checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
     print(evaluation.format_report(report))
@@ -233,25 +266,47 @@ def _run(args):
     if not args.no_report:
         _write_report(args, model, report, scored, (dataset.images, validation_index), cuts,
                       dict(audit=dataset_audit, settings=settings, history_plot=args.plot))
+    elif os.path.isfile(f"{args.model}.report.html"):  # it describes the model just replaced
+        os.remove(f"{args.model}.report.html")
+        print(f"removed {args.model}.report.html: it described the previous model")
     return 0
 
 
+def _output_plan(args):
+    """Every file and folder this run writes, against each other and against its inputs
+    (pyimagesearch/outputs.py)."""
+    from pyimagesearch import artifacts, backends, checkpoint, outputs, runlog
+
+    plan = outputs.Plan().file("-m", args.model).file("-l", args.labelbin).file("-p", args.plot)
+    model = args.model
+    plan.file("the model's description", artifacts.description_path(model))
+    plan.file("the labels' JSON", artifacts.labels_path(args.labelbin))
+    plan.file("the run log", runlog.results_path(model))
+    plan.file("the last epoch's model", runlog.last_model_path(model))
+    plan.file("the HTML report", f"{model}.report.html")
+    for kind in ("audit", "evaluation"):
+        plan.file(f"the {kind} report", artifacts.report_path(model, kind))
+    for fmt in dict.fromkeys(args.export):
+        if fmt in backends.SUFFIXES:
+            plan.file(f"the {fmt} export", os.path.splitext(model)[0] + backends.SUFFIXES[fmt])
+    plan.folder("the checkpoint", checkpoint.folder_for(model), exclusive=True)
+    plan.folder("--tensorboard", args.tensorboard)
+    # Label folders are the user's data; a manifest's folder may hold anything, so only
+    # folders named as datasets are protected, and the manifest itself.
+    plan.reads("--manifest", args.manifest).data("--val-dataset", args.val_dataset)
+    return plan.data("--dataset", None if args.manifest else args.dataset or "dataset")
+
+
 def _check_outputs(args):
-    """Refuse outputs inside the data, and folders that cannot be written, before any long
-    work; returns the cache folder (None without a cache)."""
-    from pyimagesearch import checkpoint, files
+    """Refuse outputs that collide with each other or the inputs, and folders that cannot be
+    written, before any long work; returns the cache folder (None without a cache)."""
+    from pyimagesearch import files
 
     cache_dir = _cache_dir(args)
-    outputs = [args.model, args.labelbin, args.plot, checkpoint.folder_for(args.model)] + (
-        [args.tensorboard] if args.tensorboard else [])
-    # Label folders are the user's data; a manifest's folder may hold anything, so only
-    # folders named as datasets are protected.
-    data_folders = [args.val_dataset] + ([] if args.manifest else [args.dataset or "dataset"])
-    for folder in filter(None, data_folders):
-        for path in outputs + ([cache_dir] if cache_dir else []):
-            files.check_outside(path, folder)
-    for path in outputs:
-        files.ensure_writable_folder(os.path.dirname(path))
+    plan = _output_plan(args)
+    plan.check()
+    for _, folder in plan.data_folders if cache_dir else ():  # unwritable: only a warning
+        files.check_outside(cache_dir, folder)
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: pip install tensorboard")
     if "onnx" in args.export:  # refused now, not after the training it would follow
@@ -311,7 +366,8 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     from pyimagesearch import augment, checkpoint, training
 
     train_index, validation_index = split
-    strategy = distribute.choose(args.strategy)  # before TensorFlow runs anything (multi-worker)
+    # Before TensorFlow runs anything (multi-worker); a cluster that never forms times out.
+    strategy = distribute.choose(args.strategy, timeout=args.cluster_timeout)
     batch_size, learning_rate = distribute.scaled(args.batch_size, args.learning_rate,
                                                   strategy.num_replicas_in_sync)
     precision = training.choose_precision(args.precision)
@@ -361,7 +417,10 @@ def _callbacks(args, keep_best, stop, images_per_epoch):
 
     from pyimagesearch import runlog
 
-    callbacks = [keep_best] if keep_best else []
+    from pyimagesearch import divergence
+
+    # First: a NaN epoch is neither kept, logged nor checkpointed.
+    callbacks = [divergence.StopOnNaN(args.learning_rate)] + ([keep_best] if keep_best else [])
     if args.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
@@ -392,10 +451,29 @@ def _save_last(args, model, last_weights):
 
     kept = model.get_weights()
     model.set_weights(last_weights)
-    try:
-        runlog.save_model(_final_model(args, model), runlog.last_model_path(args.model))
+    try:  # staged in the checkpoint; saved with the other artifacts, as one set
+        runlog.save_model(_final_model(args, model), _staged_last_model(args))
     finally:
         model.set_weights(kept)
+
+
+def _staged_last_model(args):
+    from pyimagesearch import checkpoint
+
+    return os.path.join(checkpoint.folder_for(args.model), "last.keras")
+
+
+def _last_model_copy(args):
+    """{path: write} for artifacts.save_artifacts' `extras`: the last epoch's model, staged by
+    _save_last, goes into place with the set, so a failed save leaves the previous one."""
+    import shutil
+
+    from pyimagesearch import runlog
+
+    staged = _staged_last_model(args)
+    if not os.path.isfile(staged):
+        return {}
+    return {runlog.last_model_path(args.model): lambda path: shutil.copyfile(staged, path)}
 
 
 def _new_model(args, class_names, precision, train_count, scaled, augmentation):

@@ -63,10 +63,11 @@ def fingerprint(labels, size, colour_order=COLOUR_ORDER):
 
 
 def save_artifacts(model, binarizer, model_path, labelbin_path, description, reports=None,
-                   exports=None):
+                   exports=None, extras=None):
     """Write the four files (and `reports`, {kind: dict}, as `<model>.<kind>.json`, and
     `exports`, {path: (format, write)}, each `write(path)` exporting the model to a file and
-    returning its entry) as one set; return the save's id. `description` is a JSON-able dict;
+    returning its entry, and `extras`, {path: write}, other files of the run that `write(path)`
+    writes) as one set; return the save's id. `description` is a JSON-able dict;
     the exports are listed in it under "exports", each with its file's SHA-256.
 
     Each file goes to a temporary file first, and they are renamed into place only once all
@@ -84,9 +85,9 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
                for kind, report in (reports or {}).items()}
     # The renaming order. The labels' JSON goes first: a kill after it leaves an id that the
     # old description (even one saved before ids existed) lacks. The description goes last.
-    exports = exports or {}
+    exports, extras = exports or {}, extras or {}
     order = [labels_path(labelbin_path), model_path, labelbin_path, *reports, *exports,
-             description_path(model_path)]
+             *extras, description_path(model_path)]
     with contextlib.ExitStack() as staged:
         # An ExitStack closes, and so renames, last in first out: enter in reverse order.
         temporary = {path: staged.enter_context(
@@ -97,6 +98,8 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
         _write(temporary[labels_path(labelbin_path)], _json_bytes(shared))
         for path, report in reports.items():
             _write(temporary[path], _json_bytes(report))
+        for path, write in extras.items():
+            write(temporary[path])
         exported = {}
         for path, (fmt, write) in exports.items():
             exported[fmt] = {**write(temporary[path]), "file": os.path.basename(path),
@@ -147,6 +150,24 @@ def write_json(path, data):
         handle.write(_json_bytes(data))
 
 
+def set_files(model_path, labelbin_path):
+    """{what: path} of every file of a model's set that a script reads: the model, its
+    labels, their JSON files, its exports; for outputs.Plan, so that no output replaces
+    one. A description that cannot be read lists no exports (loading it says why later)."""
+    found = {"-m": model_path, "-l": labelbin_path,
+             "the model's description": description_path(model_path),
+             "the labels' JSON": labels_path(labelbin_path)}
+    try:
+        exports = load_description(model_path).get("exports") or {}
+    except UserError:
+        exports = {}
+    folder = os.path.dirname(model_path)
+    for fmt, entry in exports.items() if isinstance(exports, dict) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            found[f"the {fmt} export"] = os.path.join(folder, entry["file"])
+    return found
+
+
 def load_artifacts(model_path, labelbin_path, trust_code=False):
     """Load a model and its binarizer, and refuse files that do not belong together."""
     saved_labels, labels = _read_labels(labelbin_path)
@@ -157,13 +178,17 @@ def load_artifacts(model_path, labelbin_path, trust_code=False):
     return model, binarizer_of(labels), description
 
 
-def load_set(model_path, labelbin_path):
+def load_set(model_path, labelbin_path, need_model=True):
     """(labels, description) of a model's file set, checked as load_artifacts checks them,
-    without loading the model: no TensorFlow, no scikit-learn."""
+    without loading the model: no TensorFlow, no scikit-learn. Without `need_model` the
+    Keras file may be absent (a deployment of an export and its description alone)."""
     saved_labels, labels = _read_labels(labelbin_path)
     description = load_description(model_path)
-    if not os.path.isfile(model_path):
+    if need_model and not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}")
+    if not description and not os.path.isfile(model_path):
+        raise UserError(f"model file not found: {model_path}, nor its description "
+                        f"{description_path(model_path)}")
     check_pair(len(description.get("labels", labels)), labels, description, model_path,
                labelbin_path)
     _check_set(description, saved_labels, model_path, labelbin_path)
@@ -177,13 +202,16 @@ def _read_labels(labelbin_path):
 
 
 def _check_set(description, saved_labels, model_path, labelbin_path):
+    # Another run's label file, named on purpose, needs only the same labels (check_pair).
+    own = _own_labels(description, model_path, labelbin_path)
+    saved_labels = saved_labels if own else None
     labels_fingerprint = (saved_labels or {}).get("fingerprint")
     if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
         raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
                         "different fingerprints (labels, input size or colour order): "
                         "they are not from the same run")
     try:
-        mixed = _mixed_set(description, saved_labels, model_path, labelbin_path)
+        mixed = _mixed_set(description, saved_labels, model_path, labelbin_path, own)
     except OSError as error:  # removed or replaced since it was loaded
         raise UserError(f"cannot read {error.filename}: {error.strerror}") from None
     if mixed:
@@ -191,7 +219,21 @@ def _check_set(description, saved_labels, model_path, labelbin_path):
                         "from different runs); train again, or copy one run's files together")
 
 
-def _mixed_set(description, saved_labels, model_path, labelbin_path):
+def _own_labels(description, model_path, labelbin_path):
+    """Whether `labelbin_path` is the label file saved with the model (or the set is too old
+    to say which that is), rather than another one the user named, such as the 2018 recipe's
+    mlb.pickle of the same labels."""
+    named = description.get("labelbin")
+    if not named:
+        return True
+    own = os.path.join(os.path.dirname(model_path), named)
+    try:
+        return os.path.samefile(own, labelbin_path)
+    except OSError:  # the set's own label file is gone: the one given is another
+        return os.path.abspath(own) == os.path.abspath(labelbin_path)
+
+
+def _mixed_set(description, saved_labels, model_path, labelbin_path, own=True):
     """Why the files are not all from one save, or None. Sets saved before save ids
     existed carry none and are taken as they are."""
     save_id, labels_id = description.get("save_id"), (saved_labels or {}).get("save_id")
@@ -202,11 +244,12 @@ def _mixed_set(description, saved_labels, model_path, labelbin_path):
             return (f"{labels_json} was saved with a model {model_path}, but "
                     f"{described} is {'older' if description else 'missing'}")
         return None
-    if _sha256(model_path) != description.get("model_sha256"):
+    if os.path.isfile(model_path) and _sha256(model_path) != description.get("model_sha256"):
         return f"{model_path} is not the model that {described} describes"
     if saved_labels is not None and labels_id != save_id:
         return f"{labels_json} and {described} are from different saves"
-    if saved_labels is None and _sha256(labelbin_path) != description.get("labelbin_sha256"):
+    if own and saved_labels is None and \
+            _sha256(labelbin_path) != description.get("labelbin_sha256"):
         return f"{labelbin_path} is not the label file saved with {described}"
     return None
 
@@ -474,6 +517,31 @@ class _BinarizerUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(
                 f"it refers to {module}.{name}, which a label binarizer never contains")
         return self.STAND_INS[(module, name)]
+
+
+def find_description(export_path):
+    """(model path, description) of the model whose description lists the file
+    `export_path` (a .tflite, say) among its exports; (None, {}) when none in its folder
+    does. The model itself need not be there: the description is what names the export."""
+    folder, name = os.path.dirname(export_path), os.path.basename(export_path)
+    stem = os.path.splitext(export_path)[0]
+    try:
+        others = sorted(os.path.join(folder, entry) for entry in os.listdir(folder or ".")
+                        if entry.endswith(".json"))
+    except OSError:
+        others = []
+    for path in dict.fromkeys([f"{stem}.keras.json", f"{stem}.model.json"] + others):
+        if not os.path.isfile(path):
+            continue
+        model_path = path[:-len(".json")]
+        try:
+            exports = load_description(model_path).get("exports") or {}
+        except UserError:
+            continue  # a report or another tool's JSON: not a description
+        if any(isinstance(entry, dict) and entry.get("file") == name
+               for entry in (exports.values() if isinstance(exports, dict) else ())):
+            return model_path, load_description(model_path)
+    return None, {}
 
 
 def load_description(model_path):

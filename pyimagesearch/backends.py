@@ -25,7 +25,9 @@ SUFFIXES = {"litert": ".tflite", "onnx": ".onnx"}  # as export.SUFFIXES, without
 
 
 def load(model_path, labelbin_path, backend="auto", trust_code=False):
-    """(runner, class names, description) of a trained model's file set."""
+    """(runner, class names, description) of a trained model's file set; `model_path` may
+    also name an export (fashion.tflite), found through the description that lists it."""
+    model_path, backend = _through_export(model_path, backend)
     backend = choose(model_path, backend)
     if backend == "keras":
         cli.quiet_tensorflow()
@@ -35,24 +37,45 @@ def load(model_path, labelbin_path, backend="auto", trust_code=False):
             model_path, labelbin_path, trust_code)
         return KerasRunner(training.float32_model(model)), \
             [str(name) for name in binarizer.classes_], description
-    class_names, description = artifacts.load_set(model_path, labelbin_path)
+    class_names, description = artifacts.load_set(model_path, labelbin_path, need_model=False)
     path = exported_path(model_path, description, backend)
     runner = (LiteRTRunner if backend == "litert" else OnnxRunner)(path)
-    _check_export(runner, path, description, class_names, backend)
+    _check_export(runner, path, (model_path, description), class_names, backend)
     return runner, class_names, description
 
 
 def choose(model_path, backend="auto"):
     """The backend "auto" means for this model: LiteRT where its description names a LiteRT
-    file and that file is there, else Keras (models saved before exports existed, trained
-    with --export none, or copied without their .tflite)."""
+    file and that file is there (the .keras file may be absent: a LiteRT-only deployment),
+    else Keras (models saved before exports existed, trained with --export none, or copied
+    without their .tflite)."""
     if backend != "auto":
         return backend
+    named = ((artifacts.load_description(model_path).get("exports") or {}).get("litert") or {}).get("file")
+    if named and os.path.isfile(os.path.join(os.path.dirname(model_path), named)):
+        return "litert"
     if not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}")
-    named = ((artifacts.load_description(model_path).get("exports") or {}).get("litert") or {}).get("file")
-    there = named and os.path.isfile(os.path.join(os.path.dirname(model_path), named))
-    return "litert" if there else "keras"
+    return "keras"
+
+
+def _through_export(model_path, backend):
+    """(the model the description names, backend) for an export given as --model; the
+    arguments unchanged for a Keras model."""
+    fmt = {suffix: name for name, suffix in SUFFIXES.items()}.get(
+        os.path.splitext(model_path)[1].lower())
+    if fmt is None:
+        return model_path, backend
+    if backend not in ("auto", fmt):
+        raise UserError(f"{model_path} is a {fmt} model: --backend {backend} cannot run it "
+                        f"(give the .keras model, or --backend {fmt})")
+    described, _ = artifacts.find_description(model_path)
+    if described is None:
+        raise UserError(f"{model_path}: no model description in "
+                        f"{os.path.dirname(model_path) or '.'} lists it (the <model>.json that "
+                        "train.py or export.py writes beside it, with the labels, input size "
+                        "and thresholds); copy it beside the file")
+    return described, fmt
 
 
 def exported_path(model_path, description, backend):
@@ -68,12 +91,13 @@ def exported_path(model_path, description, backend):
     return path
 
 
-def _check_export(runner, path, description, class_names, backend):
+def _check_export(runner, path, described, class_names, backend):
+    model_path, description = described
     entry = (description.get("exports") or {}).get(backend)
     if entry and entry.get("sha256") and artifacts.digest(path) != entry["sha256"]:
         raise UserError(f"{path} is not the {backend} model that "
-                        f"{artifacts.description_path(path)} describes (replaced or from "
-                        "another run): export it again")
+                        f"{artifacts.description_path(model_path)} describes "
+                        "(replaced or from another run): export it again")
     expected = tuple(description.get("input_size") or runner.input_size)
     if runner.input_size != expected or runner.outputs != len(class_names):
         raise UserError(f"{path} takes {runner.input_size[0]}x{runner.input_size[1]} images "

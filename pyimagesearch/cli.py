@@ -16,6 +16,15 @@ import sys
 
 from pyimagesearch.errors import Interrupted, UserError
 
+# Upper bounds of the flags: far above any sensible run, low enough that no value overflows
+# the numbers TensorFlow counts in or asks for memory no machine has.
+MAX_INTEGER = 2 ** 31 - 1  # any whole-number flag without a bound of its own
+MAX_EPOCHS = 100_000  # over two months of one-minute epochs
+MAX_BATCH_SIZE = 65_536  # images per step
+MAX_IMAGE_SIZE = 1_024  # pixels a side: a batch of 32 is 400 MB of float32 at the input
+MAX_LEARNING_RATE = 10.0  # Adam diverges long before; a NaN loss stops the run anyway
+MAX_WORKERS = 256  # decoding threads
+
 
 def run(function, args):
     """Call `function(args)`; a UserError becomes one line on stderr and exit code 2,
@@ -41,7 +50,16 @@ def run(function, args):
         return 1
 
 
-def integer(minimum=None, maximum=None):
+def given_options(parser, argv=None):
+    """The destinations of the options present in `argv` (default: sys.argv[1:]), whatever
+    their values: `parser` (a fresh one, which this changes) parses them with no defaults."""
+    for action in parser._actions:  # argparse has no public way to drop every default
+        action.default = argparse.SUPPRESS
+    parser._defaults.clear()
+    return set(vars(parser.parse_args(sys.argv[1:] if argv is None else argv)))
+
+
+def integer(minimum=None, maximum=MAX_INTEGER):
     """An argparse type: a whole number within [minimum, maximum] (None: unbounded)."""
 
     def parse(text):

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -74,20 +75,32 @@ def load_dataset(source, size, workers=None, progress=None, missing=(), cache_di
     entries = labelled_images(source) if isinstance(source, (str, os.PathLike)) else source
     origin = source if isinstance(source, (str, os.PathLike)) else (origin or "the manifest")
     paths = [path for path, _ in entries]
-    images, digests, skipped, decoded, stale_cache = _load_with_cache(
-        paths, size, workers, progress, cache_dir, scratch_dir or cache_dir)
-    skipped = list(missing) + skipped
-    if not digests:
-        raise UserError(f"none of the {len(entries) + len(missing)} image files in {origin} "
-                        "could be read")
-    rows = [row for row, path in enumerate(paths) if path in digests]
-    images = _compact(images, rows)
+    try:
+        images, digests, skipped, decoded, stale_cache = _load_with_cache(
+            paths, size, workers, progress, cache_dir, scratch_dir or cache_dir)
+        skipped = list(missing) + skipped
+        if not digests:
+            raise UserError(f"none of the {len(entries) + len(missing)} image files in "
+                            f"{origin} could be read")
+        rows = [row for row, path in enumerate(paths) if path in digests]
+        images = _compact(images, rows)
+    except OSError as error:  # reading errors are the files' and skip them; this is the disk's
+        raise scratch_error(error, scratch_dir or cache_dir) from None
     kept_paths = [paths[row] for row in rows]
     hashes = [digests[path] for path in kept_paths]
     if stale_cache:
         _save_cache(*stale_cache, kept_paths, images, hashes)
     return Dataset(images=images, labels=[entries[row][1] for row in rows], paths=kept_paths,
                    skipped=skipped, hashes=hashes, decoded=decoded)
+
+
+def scratch_error(error, folder):
+    """The UserError for a failed write of decoded images to the file in `folder`: the run
+    stops, rather than training on what the full disk let through."""
+    where = os.path.abspath(folder or tempfile.gettempdir())
+    return UserError(f"cannot write the decoded images to a file in {where} "
+                     f"({error.strerror or error}); free space on that disk, or choose "
+                     "--cache-dir (or --model) on one with room")
 
 
 def _compact(images, rows):
@@ -155,8 +168,9 @@ def _allocate(shape, folder=None):
 def _save_cache(cache, unreadable, keys, paths, images, digests):
     try:
         cache.save(paths, images, digests, unreadable, keys)
-    except OSError as error:  # a cache that cannot be written only costs time
-        print(f"warning: cannot write the image cache {cache.path}: {error.strerror}",
+    except (OSError, UserError) as error:  # a cache that cannot be written only costs time
+        print(f"warning: cannot write the image cache {cache.path} "
+              f"({getattr(error, 'strerror', None) or error}); going on without it",
               file=sys.stderr)
 
 
@@ -167,12 +181,15 @@ def _decode_all(todo, size, images, digests, workers, progress):
 
     def decode(row, path):
         try:
-            images[row] = image_io.load_image(path, size)
-            return path, file_digest(path), None
+            image, digest = image_io.load_image(path, size), file_digest(path)
         except ImageError as error:
             return path, None, str(error)
         except OSError as error:  # readable by the decoder, then gone or locked for hashing
             return path, None, f"{path}: cannot read file ({error.strerror})"
+        # Outside the try: a failed write (a full disk under the scratch file) is no reason to
+        # skip the image, and stops the run (load_dataset says so).
+        images[row] = image
+        return path, digest, None
 
     workers = workers or defaults.workers()
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as executor:
@@ -235,7 +252,11 @@ def load_training_data(folder, manifest, validation_folder, size, workers=None, 
                               scratch_dir=scratch_dir)
     _warn_skipped(validation)
     validation = _without_copies(validation, set(dataset.hashes), validation_folder)
-    merged = Dataset(images=_concatenate(dataset.images, validation.images, scratch_dir),
+    try:
+        images = _concatenate(dataset.images, validation.images, scratch_dir)
+    except OSError as error:
+        raise scratch_error(error, scratch_dir) from None
+    merged = Dataset(images=images,
                      labels=dataset.labels + validation.labels,
                      paths=dataset.paths + validation.paths,
                      skipped=dataset.skipped + validation.skipped,

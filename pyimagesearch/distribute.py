@@ -53,6 +53,7 @@ from pyimagesearch.errors import UserError
 
 STRATEGIES = ("auto", "default", "mirrored", "multi-worker")  # auto: the first that applies
 TEST_WEIGHTS = "PYIMAGESEARCH_TEST_WEIGHTS_DIR"  # test-only: see dump_weights_for_tests
+CLUSTER_TIMEOUT = 300  # seconds the cluster's tasks have to start and connect
 
 
 def tf_config():
@@ -93,9 +94,11 @@ def is_chief(config):
     return kind == "chief" or (kind == "worker" and index == 0 and not has_chief)
 
 
-def choose(requested="auto", config=None):
+def choose(requested="auto", config=None, timeout=CLUSTER_TIMEOUT):
     """The tf.distribute strategy for `requested` (one of STRATEGIES). Call it before any
-    TensorFlow operation: the multi-worker strategy must configure TensorFlow first."""
+    TensorFlow operation: the multi-worker strategy must configure TensorFlow first. Its
+    workers have `timeout` seconds to connect; then, or at Ctrl-C or SIGTERM, the process
+    ends with one line (pyimagesearch/watchdog.py), rather than waiting for ever."""
     import tensorflow as tf
 
     config = tf_config() if config is None else config
@@ -106,11 +109,27 @@ def choose(requested="auto", config=None):
             requested = "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 \
                 else "default"
     if requested == "multi-worker":
-        return _reducing_structures(tf.distribute.MultiWorkerMirroredStrategy())
+        return _reducing_structures(_multi_worker(config, timeout))
     if requested == "mirrored":
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         return tf.distribute.MirroredStrategy([device.name for device in devices])
     return tf.distribute.get_strategy()
+
+
+def _multi_worker(config, timeout):
+    """MultiWorkerMirroredStrategy, its cluster given `timeout` seconds to form: the strategy
+    waits for every task TF_CONFIG lists to connect, inside C++, for ever, deaf to Ctrl-C;
+    pyimagesearch/watchdog.py ends that wait with one line."""
+    import tensorflow as tf
+
+    from pyimagesearch import watchdog
+
+    cluster = config.get("cluster") or {}
+    tasks = ", ".join(address for kind in ("chief", "worker") for address in cluster.get(kind) or ())
+    with watchdog.deadline(timeout, f"the cluster's tasks to connect ({tasks})",
+                           "; start every task TF_CONFIG lists, correct TF_CONFIG, or raise "
+                           "--cluster-timeout"):
+        return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def _reducing_structures(strategy):

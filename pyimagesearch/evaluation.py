@@ -49,7 +49,10 @@ def evaluate(targets, probabilities, decisions, class_names, paths=None, rule=""
         "hamming_loss": float(metrics.hamming_loss(targets, decisions)),
         "binary_accuracy": float(1 - metrics.hamming_loss(targets, decisions)),
         "micro_f1": float(metrics.f1_score(targets, decisions, average="micro", zero_division=0)),
-        "macro_f1": float(metrics.f1_score(targets, decisions, average="macro", zero_division=0)),
+        # Over the labels these images have: a label absent from them has no F1 to speak of
+        # (scikit-learn counts it as 0, which says nothing of the model), as mAP does.
+        "macro_f1": _or_none(np.mean(f1[support > 0]) if (support > 0).any() else np.nan),
+        "absent_labels": [name for name, count in zip(class_names, support) if not count],
         "macro_map": _or_none(np.nanmean(average_precision) if np.isfinite(average_precision).any()
                               else np.nan),
         "per_label": per_label,
@@ -131,6 +134,9 @@ def format_report(report, title="held-out split"):
             ("micro F1", report["micro_f1"]), ("macro F1", report["macro_f1"]),
             ("macro mAP (average precision)", report["macro_map"])]
     lines += [f"  {name:<44} {_number(value)}" for name, value in rows]
+    if report.get("absent_labels"):
+        lines.append(f"  (macro F1 and mAP leave out {len(report['absent_labels'])} label(s) "
+                     f"no image here has: {', '.join(report['absent_labels'])})")
     lines.append(f"  {'label':<12} {'bin.acc':>8} {'precision':>9} {'recall':>7} {'F1':>6} "
                  f"{'AP':>6} {'support':>7}")
     for name, row in report["per_label"].items():

@@ -73,13 +73,36 @@ def writer(model, fmt):
 
     def write_file(path):
         {"litert": _litert, "savedmodel": _savedmodel, "onnx": _onnx}[fmt](served, path)
+        input_name, output_name = file_names(fmt, path)
         return {"format": fmt,
-                "input": {"name": INPUT_NAME, "shape": [None, height, width, channels],
+                "input": {"name": input_name, "shape": [None, height, width, channels],
                           "dtype": "uint8", "colour_order": "RGB", "range": [0, 255]},
-                "output": {"name": OUTPUT_NAME, "dtype": "float32",
+                "output": {"name": output_name, "dtype": "float32",
                            "meaning": "one probability per label, in the labels' order"}}
 
     return write_file
+
+
+def file_names(fmt, path):
+    """(input name, output name) as the exported file itself calls them, which is what a
+    client must ask for: each converter renames the Keras model's (LiteRT's serving_default_
+    image:0 and StatefulPartitionedCall:0, ONNX's and the SavedModel's output_0)."""
+    if fmt == "litert":
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=path)
+        return (interpreter.get_input_details()[0]["name"],
+                interpreter.get_output_details()[0]["name"])
+    if fmt == "onnx":
+        import onnx
+
+        graph = onnx.load(path).graph
+        return graph.input[0].name, graph.output[0].name
+    import tensorflow as tf
+
+    signature = tf.saved_model.load(path).signatures["serving_default"]
+    return (next(iter(signature.structured_input_signature[1])),
+            next(iter(signature.structured_outputs)))
 
 
 def _savedmodel(served, folder):

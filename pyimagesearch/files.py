@@ -47,6 +47,9 @@ def temporary_path(path, suffix=".tmp"):
     try:
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{os.path.basename(path)}.{os.getpid()}-", suffix=suffix, dir=folder)
+        # mkstemp makes the file private (0600); the output gets what the umask allows, as
+        # any file the user's tools create.
+        os.fchmod(descriptor, 0o666 & ~current_umask())
         os.close(descriptor)
         yield temporary
         os.replace(temporary, path)
@@ -56,6 +59,13 @@ def temporary_path(path, suffix=".tmp"):
     finally:
         if temporary and os.path.exists(temporary):
             os.remove(temporary)
+
+
+def current_umask():
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # A writer on another machine sharing the folder has a process id that means nothing
@@ -174,26 +184,9 @@ def check_outside(path, dataset_folder):
                         "choose an output outside it (outputs never go into the data)")
 
 
-def check_apart(output_folder, inputs, flag):
-    """Refuse an output folder that overlaps the inputs: inside (or equal to) an input
-    folder, or holding an input file or folder. Compared both as written and with links
-    resolved, since writing through either name would replace the user's file."""
-    for item in inputs:
-        for output in _spellings(output_folder):
-            for given in _spellings(item):
-                if (os.path.isdir(item) and is_within(output, given)) or is_within(given, output):
-                    raise UserError(f"{flag} {output_folder} overlaps the input {item}: its files "
-                                    f"could be overwritten; choose a {flag} folder outside the "
-                                    "inputs")
-
-
 def is_within(path, folder):
     """Whether `path` is `folder` or lies under it (absolute, normalised paths)."""
     return os.path.commonpath([path, folder]) == folder
-
-
-def _spellings(path):
-    return {os.path.abspath(path), os.path.realpath(path)}
 
 
 def ensure_writable_folder(folder):

@@ -9,6 +9,7 @@ model scales them itself.
 """
 
 import os
+import stat
 import sys
 
 import cv2
@@ -74,6 +75,7 @@ def decode_image(path, at_least=None):
     scale (libjpeg's DCT scaling: 1/2, 1/4 or 1/8) that still leaves twice that
     size in both directions, so the final shrink loses nothing visible.
     """
+    _check_regular_file(path)
     try:
         with Image.open(path) as image:
             if at_least and image.format == "JPEG":
@@ -88,6 +90,19 @@ def decode_image(path, at_least=None):
         # Pillow recognised the format but the file is broken (truncated, corrupt).
         raise ImageError(f"{path}: cannot decode image ({error})") from None
     return _decode_with_opencv(path)
+
+
+def _check_regular_file(path):
+    """Refuse what is not a plain file before opening it: opening a FIFO (a named pipe called
+    x.jpg) waits for a writer for ever, and a device never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise ImageError(f"{path}: cannot read file ({error.strerror})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a folder" if stat.S_ISDIR(
+            mode) else "a device or socket"
+        raise ImageError(f"{path}: not an image file but {kind}")
 
 
 def load_image(path, size):

@@ -13,6 +13,8 @@ spaces) delimit, so Planet's `partly_cloudy` stays one label.
 
 import re
 
+from pyimagesearch.errors import UserError
+
 
 def from_folder_name(folder_name):
     """`red_dress` -> ["red", "dress"]: lower-case, no empties, no repeats, in order."""
@@ -36,6 +38,18 @@ def binarize(labels):
 
     binarizer = MultiLabelBinarizer()
     return binarizer, binarizer.fit_transform(labels)
+
+
+def check_known(labels, class_names, source):
+    """The labels of `labels` (lists of names) that `class_names` lacks, sorted; a UserError
+    when no image has a single known label: there would be nothing to score."""
+    seen = {label for row in labels for label in row}
+    if not seen & set(class_names):
+        shown = ", ".join(sorted(seen)[:8]) + (", ..." if len(seen) > 8 else "")
+        raise UserError(f"none of the labels in {source} ({shown or 'none'}) is one the model "
+                        f"was trained on ({', '.join(map(str, class_names))}): nothing to "
+                        "score")
+    return sorted(seen - set(class_names))
 
 
 def targets_for(labels, class_names):

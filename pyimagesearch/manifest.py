@@ -24,38 +24,52 @@ LABEL_COLUMNS = ("labels", "label", "tags", "classes", "categories")
 
 
 def read_manifest(path, image_root=None, path_column=None, labels_column=None):
-    """(entries, missing): [(image path, labels)] and [(path, reason)] for absent files."""
+    """(entries, missing): [(image path, labels)] and [(path, reason)] for absent files and
+    rows without labels."""
     rows, header = _read_rows(path)
     path_column = _pick(header, path_column, PATH_COLUMNS, "image path", path)
     labels_column = _pick(header, labels_column, LABEL_COLUMNS, "labels", path)
     root = image_root or os.path.dirname(os.path.abspath(path))
-    entries, missing = [], []
+    entries, missing, unlabelled = [], [], 0
     for line, row in rows:
         name = (row.get(path_column) or "").strip()
         if not name:
             raise UserError(f"{path}, line {line}: empty {path_column!r}")
         image = _resolve(root, name)
         image_labels = labels.from_text(row.get(labels_column) or "")
-        if image is None:
+        if not image_labels:  # skipped and counted, as an unreadable image is
+            unlabelled += 1
+            missing.append((os.path.join(root, name), f"{os.path.join(root, name)}: no labels "
+                                                      f"(listed in {path}, line {line})"))
+        elif image is None:
             missing.append((os.path.join(root, name), f"{os.path.join(root, name)}: file not found "
                                                       f"(listed in {path}, line {line})"))
         else:
             entries.append((image, image_labels))
+    if not entries and unlabelled == len(rows):
+        raise UserError(f"no row of manifest {path} has labels in its {labels_column!r} column")
     if not entries:
         raise UserError(f"none of the images listed in {path} exist under {root}")
     return entries, missing
 
 
 def _read_rows(path):
+    reader = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle, skipinitialspace=True)
+            # Strict: a quote opened and never closed is an error, not the rest of the file
+            # swallowed into one row's labels.
+            reader = csv.DictReader(handle, skipinitialspace=True, strict=True)
             header = [name.strip() for name in reader.fieldnames or []]
             reader.fieldnames = header
             rows = [(reader.line_num, row) for row in reader]
     except FileNotFoundError:
         raise UserError(f"manifest not found: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+    except csv.Error as error:
+        line = reader.reader.line_num if reader else "?"
+        raise UserError(f"cannot read manifest {path}, line {line}: {error} (a quote opened "
+                        "and never closed?)") from None
+    except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"cannot read manifest {path}: {error}") from None
     if not header or not rows:
         raise UserError(f"manifest {path} has no header or no rows")

@@ -10,16 +10,18 @@ how it reports and what the machine offers do not, so a moved output folder or a
 number of workers is still the same run.
 """
 
+import json
 import os
 
 from pyimagesearch import groups
+from pyimagesearch.errors import UserError
 
 # Not choices of a run: where its files are, how it reports, what the machine offers. They
 # may differ when resuming, and a finished run is the same run whatever they are.
 NOT_CHOICES = ("resume", "quiet", "workers", "cache_dir", "no_cache", "command_line", "model",
                "output", "labelbin", "plot", "dataset", "manifest", "val_dataset", "versions",
                "requested_precision", "groups_resolved", "export", "no_report",
-               "tensorboard")
+               "tensorboard", "given", "cluster_timeout")
 DATA_PATHS = ("dataset", "manifest", "val_dataset")
 
 
@@ -34,13 +36,34 @@ def choices(settings):
 
 def restore(args, saved):
     """The interrupted run's choices into `args`. Paths given now win; data not named now
-    is read where the run recorded it (absolute, so from any folder)."""
+    is read where the run recorded it (absolute, so from any folder). A choice given now
+    that differs from the run's is refused (`args.given`: the options given)."""
+    check_no_conflict(args, saved)
     for key, value in choices(saved).items():
         setattr(args, key, value)
     if args.dataset is None and args.manifest is None:  # a manifest given brings its root
         args.dataset = saved.get("dataset")
     args.manifest = args.manifest or saved.get("manifest")
     args.val_dataset = args.val_dataset or saved.get("val_dataset")
+
+
+def check_no_conflict(args, saved):
+    """Refuse options given with --resume that contradict the run it continues: silently
+    training 30 epochs at 96 pixels after `--epochs 5 --image-size 64` would be a surprise."""
+    recorded = choices(saved)
+    conflicts = [f"--{key.replace('_', '-')} {_plain(getattr(args, key))} (the run has "
+                 f"{_plain(recorded[key])})" for key in sorted(getattr(args, "given", ()))
+                 if key in recorded and key not in NOT_CHOICES
+                 and _plain(getattr(args, key)) != _plain(recorded[key])]
+    if conflicts:
+        raise UserError("--resume continues the run with the settings it was started with, "
+                        f"but {', '.join(conflicts)} differ: drop them, or train afresh "
+                        "without --resume")
+
+
+def _plain(value):
+    """`value` as JSON gives it back (tuples become lists), for comparing with a record."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def same_run(args, saved):

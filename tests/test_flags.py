@@ -17,19 +17,20 @@ REQUIRED = {"train": [], "classify": ["--image", "x.jpg"], "evaluate": ["--datas
 
 # (script, flag, bad values): every numeric flag, each with values just outside its range.
 BAD = [
-    ("train", "--epochs", ["0", "-1", "1.5", "many"]),
-    ("train", "--batch-size", ["0", "-4"]),
-    ("train", "--learning-rate", ["0", "-0.1", "nan", "inf"]),
-    ("train", "--image-size", ["11", "0"]),
+    ("train", "--epochs", ["0", "-1", "1.5", "many", "100001", "99999999999999999999"]),
+    ("train", "--batch-size", ["0", "-4", "65537"]),
+    ("train", "--learning-rate", ["0", "-0.1", "nan", "inf", "10.5", "1e308"]),
+    ("train", "--image-size", ["11", "0", "1025", "100000"]),
     ("train", "--validation-split", ["0", "1", "1.5", "-0.2", "nan"]),
     ("train", "--seed", ["-1", str(2 ** 32)]),
     ("train", "--rotation", ["-1", "181", "inf"]),
     ("train", "--shift", ["-0.1", "1.5"]),
     ("train", "--shear", ["-1", "90"]),
     ("train", "--zoom", ["-0.1", "1"]),
-    ("train", "--patience", ["0", "-2"]),
+    ("train", "--patience", ["0", "-2", str(2 ** 31)]),
     ("train", "--bn-momentum", ["1", "-0.1"]),
-    ("train", "--workers", ["0", "-1"]),
+    ("train", "--workers", ["0", "-1", "257"]),
+    ("train", "--cluster-timeout", ["0", "86401"]),
     ("train", "--recolour", ["-0.1", "1.5", "nan"]),
     ("train", "--tint", ["-1", "2"]),
     ("train", "--groups", ["colour=", "colour=red;colour=blue"]),
@@ -44,6 +45,10 @@ BAD = [
     ("audit", "--validation-split", ["0", "1"]),
     ("audit", "--seed", ["-1"]),
     ("audit", "--workers", ["0", "-1"]),
+    ("audit", "--folds", ["1", "0"]),
+    ("audit", "--epochs", ["0", "99999999999999999999"]),
+    ("audit", "--image-size", ["11"]),
+    ("audit", "--top", ["0"]),
 ]
 CASES = [(script, flag, value) for script, flag, values in BAD for value in values]
 
