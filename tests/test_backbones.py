@@ -5,15 +5,19 @@ groups, heat maps, the LiteRT export and the Python API."""
 import csv
 import glob
 import os
+import signal
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 
 import train
-from pyimagesearch import Classifier, backbones, backends, explain, images, training
+from pyimagesearch import Classifier, backbones, backends, checkpoint, explain, images, training
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
+from tests.test_interrupt import wait_for_epoch
 
 APPLICATIONS = list(backbones.APPLICATIONS)
 EXAMPLE = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))[0]
@@ -115,3 +119,29 @@ def test_fine_tuning_a_file_backbone_with_groups_end_to_end(dataset_dir, tmp_pat
     assert litert.backend == "litert"
     np.testing.assert_allclose(litert.runner.predict_on_batch(image[None]),
                                keras_runner.predict_on_batch(image[None]), atol=1e-4)
+
+
+@pytest.mark.slow
+def test_a_fine_tuning_interrupted_in_its_second_phase_resumes_there(dataset_dir, tmp_path):
+    """Killed (SIGINT) after the warm-up and one epoch of fine-tuning, --resume continues the
+    fine-tuning: the backbone stays unfrozen, the rate stays a tenth, the log continues."""
+    weights = application_weights("mobilenetv3small", tmp_path / "small.weights.h5")
+    command = ["--dataset", dataset_dir, "--output", str(tmp_path / "run"), "--epochs", "6",
+               "--image-size", str(IMAGE_SIZE), "--backbone", "mobilenetv3small",
+               "--weights", weights, "-q", "--no-report", "--export", "none"]
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "train.py"), *command],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_epoch(tmp_path / "run", 2, process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    state = checkpoint.load_state(checkpoint.folder_for(str(tmp_path / "run" / "fashion.keras")))
+    assert state.epoch >= 2
+    assert train.main(command + ["--resume"]) == 0
+    with open(tmp_path / "run" / "fashion.keras.results.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert max(float(row["learning_rate"]) for row in rows[1:]) <= 1e-4 + 1e-9
+    runner, _, _ = backends.load(str(tmp_path / "run" / "fashion.keras"),
+                                 str(tmp_path / "run" / "mlb.pickle"), "keras")
+    assert all(backbone.trainable for backbone in backbones.backbone_layers(runner.model))
