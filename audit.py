@@ -63,6 +63,9 @@ def _add_label_error_flags(add):
     add("--folds", type=cli.integer(minimum=2), default=Settings.folds,
         help="--label-errors: trainings, each predicting the images it did not learn from "
              "(default: %(default)s)")
+    add("--repeats", type=count, default=Settings.repeats,
+        help="--label-errors: k-fold runs with other folds, their probabilities averaged: "
+             "steadier, at that many times the time (default: %(default)s)")
     add("--epochs", type=count, default=Settings.epochs,
         help="--label-errors: epochs per training (default: %(default)s)")
     add("--image-size", type=cli.integer(minimum=12), default=Settings.image_size,
@@ -115,19 +118,23 @@ def _audit(args):
 
 
 def run_label_errors(args):
-    from pyimagesearch import cache, files, label_errors, labels
-    from pyimagesearch import dataset as data
-    from pyimagesearch.errors import UserError
+    from pyimagesearch import outputs
 
-    data_folder = args.dataset if args.manifest else args.dataset or "dataset"
-    for output in (args.suspects, args.gallery):
-        files.check_outside(output, data_folder)  # the user's data is only read
-    if os.path.realpath(args.suspects) == os.path.realpath(args.gallery):
-        raise UserError("--suspects and --gallery must be different files")
-    for output in (args.suspects, args.gallery):
-        files.ensure_writable_folder(os.path.dirname(output))
-    settings = label_errors.Settings(folds=args.folds, epochs=args.epochs,
-                                     image_size=args.image_size, seed=args.seed)
+    plan = outputs.Plan().file("--suspects", args.suspects).file("--gallery", args.gallery)
+    # The outputs never go among the images, a manifest's as well as label folders.
+    plan.reads("--manifest", args.manifest)
+    with plan.data("--dataset", args.dataset if args.manifest else args.dataset or "dataset"
+                   ).checked():
+        return _label_errors(args)
+
+
+def _label_errors(args):
+    from pyimagesearch import cache, label_errors, labels
+    from pyimagesearch import dataset as data
+
+    settings = label_errors.Settings(folds=args.folds, repeats=args.repeats,
+                                     epochs=args.epochs, image_size=args.image_size,
+                                     seed=args.seed)
     progress = None if args.quiet else cli.progress_bar
     dataset, _ = data.load_training_data(
         args.dataset, args.manifest, None, (args.image_size, args.image_size), args.workers,

@@ -49,8 +49,10 @@ def parse_args(argv=None):
     add("--flips", type=int, default=40, help="photos given a wrong label (default: 40)")
     add("--seed", type=int, default=0, help="which photos are flipped (default: 0)")
     add("--folds", type=int, default=label_errors.Settings.folds)
+    add("--repeats", type=int, default=label_errors.Settings.repeats)
     add("--epochs", type=int, default=label_errors.Settings.epochs)
     add("--image-size", type=int, default=label_errors.Settings.image_size)
+    add("--save", help="folder to save each set's out-of-fold probabilities in (NPZ)")
     add("--json", default=os.path.join(ROOT, "output", "benchmark-label-errors.json"))
     return parser.parse_args(argv)
 
@@ -133,8 +135,8 @@ def mean_average_precision(found):
 
 def main(argv=None):
     args = parse_args(argv)
-    settings = label_errors.Settings(folds=args.folds, epochs=args.epochs,
-                                     image_size=args.image_size)
+    settings = label_errors.Settings(folds=args.folds, repeats=args.repeats,
+                                     epochs=args.epochs, image_size=args.image_size)
     flippers = {"fashion": (flip_fashion, "fashion"), "ucm": (flip_ucm, "ucm-multilabel")}
     report = {"settings": vars(args)}
     scratch = tempfile.mkdtemp(prefix="label-errors-bench-")
@@ -146,6 +148,10 @@ def main(argv=None):
                                    args.flips, rng)
             found, seconds = run_finder(source, settings, scratch)
             results = scores(found, flipped)
+            if args.save:  # the out-of-fold probabilities, to try other rankings without training
+                np.savez(os.path.join(args.save, f"{name}.npz"), given=found.given,
+                         probabilities=found.probabilities, paths=np.array(found.paths),
+                         flipped=np.array([os.path.realpath(path) for path in flipped]))
             report[name] = {"seconds": seconds, "images": len(found.paths),
                             "map": mean_average_precision(found),
                             "methods": {method: {"recall@80": recall, "precision@40": precision}

@@ -37,6 +37,7 @@ from pyimagesearch.errors import ImageError
 @dataclasses.dataclass(frozen=True)
 class Settings:
     folds: int = 5  # trainings; each image is predicted by the one that did not learn from it
+    repeats: int = 1  # k-fold runs with other folds and seeds, their probabilities averaged
     epochs: int = 8  # per training: enough to learn the clear cases, too few to memorise
     image_size: int = 64  # pixels, square: a quarter of the recipe's pixels
     batch_size: int = 32  # the recipe's
@@ -60,29 +61,33 @@ class Found:
     probabilities: np.ndarray  # (images, labels), out of fold
     likely: np.ndarray  # (images, labels) 0/1, what the probabilities choose
     scores: np.ndarray  # (images,) in [0, 1]: low is suspect
-    folds: np.ndarray  # (images,) the fold each image was predicted in
 
     @property
     def order(self):
         return np.argsort(self.scores, kind="stable")
 
 
-def find(dataset, groups, settings, progress=None, verbose=True):
-    """Found for a dataset.Dataset: k trainings, then cleanlab's ranking. `groups` are the
-    label groups the network is built with (groups.resolve); `progress(total, unit)`, if
-    given (cli.progress_bar), returns a function called with the epochs done so far."""
+def find(dataset, groups, settings, progress=None):
+    """Found for a dataset.Dataset: k trainings (times `settings.repeats`, each with other
+    folds, their probabilities averaged), then cleanlab's ranking. `groups` are the label
+    groups the network is built with (groups.resolve); `progress(total, unit)`, if given
+    (cli.progress_bar), returns a function called with the epochs done so far."""
     from pyimagesearch import splits
 
     class_names, given = labels.binarize(dataset.labels)
     class_names = [str(name) for name in class_names.classes_]
-    folds = splits.k_folds(given, dataset.hashes, settings.folds, settings.seed)
-    probabilities = out_of_fold(dataset.images, given, folds, class_names, groups, settings,
-                                progress)
+    epochs = settings.folds * settings.epochs
+    update = progress(settings.repeats * epochs, unit="epoch") if progress else None
+    probabilities = np.zeros(given.shape, np.float64)
+    for repeat in range(settings.repeats):
+        folds = splits.k_folds(given, dataset.hashes, settings.folds, settings.seed + repeat)
+        probabilities += out_of_fold(dataset.images, given, folds, class_names, groups,
+                                     settings, (update, repeat * epochs)) / settings.repeats
     decide = decisions.make_decider([decisions.DEFAULT_THRESHOLD] * len(class_names),
                                     groups=groups, class_names=class_names)
     return Found(paths=list(dataset.paths), class_names=class_names, given=given,
                  probabilities=probabilities, likely=decide(probabilities),
-                 scores=quality_scores(given, probabilities, settings.method), folds=folds)
+                 scores=quality_scores(given, probabilities, settings.method))
 
 
 def quality_scores(given, probabilities, method="self_confidence", **options):
@@ -94,15 +99,16 @@ def quality_scores(given, probabilities, method="self_confidence", **options):
                                     method=method, **options)
 
 
-def out_of_fold(images, given, folds, class_names, groups, settings, progress=None):
-    """(images, labels) probabilities, each row predicted by the training without its fold."""
+def out_of_fold(images, given, folds, class_names, groups, settings, progress=(None, 0)):
+    """(images, labels) probabilities, each row predicted by the training without its fold.
+    `progress` is (a function called with the epochs done, or None; epochs done before)."""
+    update, done = progress
     probabilities = np.zeros(given.shape, np.float32)
-    update = progress(settings.folds * settings.epochs, unit="epoch") if progress else None
     for fold in range(settings.folds):
         held_out = np.flatnonzero(folds == fold)
         learn = np.flatnonzero(folds != fold)
         model = _train(images, given, (learn, held_out), class_names, groups, settings,
-                       _EpochCounter(update, fold * settings.epochs))
+                       _EpochCounter(update, done + fold * settings.epochs))
         probabilities[held_out] = _predict(model, images, held_out)
     return probabilities
 
@@ -129,10 +135,22 @@ def _train(images, given, split, class_names, groups, settings, counter):
 def _predict(model, images, rows):
     """Probabilities for `rows`, the mean over each image and its mirror image (as train.py
     predicts by default): a second look for the cost of a forward pass."""
+    import logging
+
+    import tensorflow as tf
+
     from pyimagesearch import training
 
-    return training.predict(training.flip_averaged(training.float32_model(model)), images,
-                            rows, defaults.PREDICTION_BATCH)
+    # Each fold's new model traces its own prediction function, by design; TensorFlow warns
+    # of "excessive retracing" from the fifth on.
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return training.predict(training.flip_averaged(training.float32_model(model)), images,
+                                rows, defaults.PREDICTION_BATCH)
+    finally:
+        logger.setLevel(level)
 
 
 def _EpochCounter(update, start):
@@ -178,7 +196,7 @@ def estimated_seconds(count, settings, per_image):
     learn = count * (settings.folds - 1) / settings.folds
     held_out = count / settings.folds
     per_fold = per_image * (learn * settings.epochs + held_out * (settings.epochs + 2) / 3)
-    return settings.folds * per_fold
+    return settings.repeats * settings.folds * per_fold
 
 
 def describe_plan(count, class_names, groups, settings):
@@ -187,7 +205,7 @@ def describe_plan(count, class_names, groups, settings):
     seconds = estimated_seconds(count, settings, seconds_per_image(
         settings.image_size, class_names, groups, settings))
     took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
-    return (f"{settings.folds} trainings of {settings.epochs} epochs at "
+    return (f"{settings.repeats * settings.folds} trainings of {settings.epochs} epochs at "
             f"{settings.image_size}x{settings.image_size} px, each predicting the "
             f"{round(count / settings.folds)} of {count} images it did not learn from: "
             f"{took} on this machine")

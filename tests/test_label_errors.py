@@ -76,7 +76,6 @@ def test_every_image_is_predicted_by_the_training_without_it(found):
     assert found.probabilities.shape == found.given.shape
     assert np.isfinite(found.probabilities).all()
     assert ((found.probabilities >= 0) & (found.probabilities <= 1)).all()
-    assert sorted(set(found.folds)) == [0, 1]
 
 
 @pytest.mark.slow  # trains models: 20-120 s on 2 shared cores
