@@ -6,10 +6,12 @@ Usage:
     show(image, "example_01")  # only where a display exists
 """
 
+import functools
 import os
 import sys
 
 import cv2
+import numpy as np
 
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import UserError
@@ -38,10 +40,69 @@ def annotate(result, width=400):
         text = f"{name}: {probability * 100:.2f}% {'yes' if accepted else 'no'}"
         colour = (0, 255, 0) if accepted else (0, 0, 255)  # BGR green / red
         position = (10, (row * 30) + 25)
+        draw_text(image, text, position, colour)
+    return image
+
+
+def draw_text(image, text, position, colour):
+    """Draw `text` on the BGR `image` at `position` (the left end of its baseline), outlined
+    in black. OpenCV's own font has ASCII only and draws anything else as "?": other text
+    goes through Pillow, in an installed font that has its characters (drawable_text)."""
+    if text.isascii():
         # A dark outline keeps the text legible on light and dark photos alike.
         cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
         cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, colour, 2)
-    return image
+        return
+    from PIL import Image, ImageDraw, ImageFont
+
+    shown, font_path = drawable_text(text)
+    font = ImageFont.truetype(font_path, 20)
+    picture = Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    ImageDraw.Draw(picture).text(position, shown, font=font, fill=tuple(reversed(colour)),
+                                 anchor="ls", stroke_width=2, stroke_fill=(0, 0, 0))
+    image[...] = cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR)
+
+
+def drawable_text(text):
+    """(text, font file): an installed font that has every character of `text`; without one,
+    matplotlib's DejaVu Sans with each missing character shown as its code (<U+30C9>), and a
+    note saying which font to install, rather than a row of question marks."""
+    fonts = _fonts()
+    for path in fonts:
+        if set(text) <= _characters(path):
+            return text, path
+    fallback = fonts[0]
+    missing = "".join(sorted(set(text) - _characters(fallback)))
+    if missing not in _NOTED:
+        _NOTED.add(missing)
+        print(f"note: no installed font has {missing!r}, drawn as their codes; install one "
+              "that has (for Chinese, Japanese or Korean: fonts-noto-cjk)", file=sys.stderr)
+    return "".join(c if c in _characters(fallback) else f"<U+{ord(c):04X}>" for c in text), \
+        fallback
+
+
+_NOTED = set()  # the missing characters already noted, so that each is said once
+
+
+@functools.lru_cache(maxsize=1)
+def _fonts():
+    """Font files: matplotlib's bundled DejaVu Sans first, then the system's."""
+    from matplotlib import font_manager
+
+    system = sorted(path for path in font_manager.findSystemFonts()
+                    if path.lower().endswith((".ttf", ".otf", ".ttc")))
+    return [str(font_manager.findfont("DejaVu Sans"))] + system
+
+
+@functools.lru_cache(maxsize=None)
+def _characters(path):
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(path, lazy=True, fontNumber=0) as font:
+            return frozenset(chr(code) for code in (font.getBestCmap() or {}))
+    except Exception:  # a font file fontTools cannot read is no font for us
+        return frozenset()
 
 
 def save_annotated(image, source_path, folder, taken):

@@ -293,3 +293,17 @@ def test_outputs_follow_the_umask(tmp_path):
     finally:
         os.umask(previous)
     assert os.stat(tmp_path / "out.json").st_mode & 0o777 == 0o644
+
+
+def test_labels_outside_ascii_are_drawn_not_as_question_marks(trained, capsys):
+    from pyimagesearch import display
+
+    shown, font = display.drawable_text("ドレス: 90.00% yes")
+    assert "?" not in shown and os.path.isfile(font)
+    assert shown.startswith("ドレス") or shown.startswith("<U+30C9>")
+    image = os.path.join(trained["dataset"], "red_dress", "000.png")
+    drawn = display.annotate({"path": image, "probabilities": {"ドレス": 0.9, "red": 0.2},
+                              "labels": ["ドレス"]})
+    plain = display.annotate({"path": image, "probabilities": {"dress": 0.9, "red": 0.2},
+                              "labels": ["dress"]})
+    assert drawn.shape == plain.shape and (drawn != plain).any()
