@@ -257,7 +257,7 @@ def _run(args):
         "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
         "images": len(dataset.paths), "skipped": len(dataset.skipped)},
         reports={"audit": dataset_audit, "evaluation": report},  # one set, one save id
-        exports=_exports(args, model), extras=_last_model_copy(args))
+        exports=_exports(args, model), extras=_staged_copies(args))
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
     checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
     print(evaluation.format_report(report))
@@ -426,7 +426,7 @@ def _callbacks(args, keep_best, stop, images_per_epoch):
             args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
     # Before the checkpoint: killed between the two, the log holds the epoch the checkpoint
     # lacks, and a resumed run drops and redoes that row.
-    callbacks.append(runlog.RunLog(runlog.results_path(args.model), images_per_epoch, stop))
+    callbacks.append(runlog.RunLog(runlog.live_path(args.model), images_per_epoch, stop))
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
     return callbacks
@@ -463,17 +463,18 @@ def _staged_last_model(args):
     return os.path.join(checkpoint.folder_for(args.model), "last.keras")
 
 
-def _last_model_copy(args):
-    """{path: write} for artifacts.save_artifacts' `extras`: the last epoch's model, staged by
-    _save_last, goes into place with the set, so a failed save leaves the previous one."""
+def _staged_copies(args):
+    """{path: write} for artifacts.save_artifacts' `extras`: the run log and the last epoch's
+    model, staged in the checkpoint while training, go into place with the set, so a failed
+    save leaves the previous run's as they were."""
     import shutil
 
     from pyimagesearch import runlog
 
-    staged = _staged_last_model(args)
-    if not os.path.isfile(staged):
-        return {}
-    return {runlog.last_model_path(args.model): lambda path: shutil.copyfile(staged, path)}
+    staged = {runlog.results_path(args.model): runlog.live_path(args.model),
+              runlog.last_model_path(args.model): _staged_last_model(args)}
+    return {path: (lambda target, source=source: shutil.copyfile(source, target))
+            for path, source in staged.items() if os.path.isfile(source)}
 
 
 def _new_model(args, class_names, precision, train_count, scaled, augmentation):

@@ -33,6 +33,10 @@ from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write, dead_writers_temporary, temporary_path
 
 STATE = "state.json"
+# The run log while the run goes on (pyimagesearch/runlog.py writes it after each epoch); it
+# joins the model's other files when the run is saved, so a run that fails or is stopped
+# leaves the previous run's log beside the model as it was.
+RUN_LOG = "results.csv"
 
 
 @dataclasses.dataclass
@@ -106,7 +110,7 @@ def save(folder, model, epoch, history, identity, settings, keep_best=None, best
              "identity": identity, "settings": settings}
     with atomic_write(os.path.join(folder, STATE)) as handle:
         handle.write(json.dumps(state, indent=1).encode())
-    current = {STATE, model_file, best and best["file"]}
+    current = {STATE, RUN_LOG, model_file, best and best["file"]}
     for name in os.listdir(folder):  # older epochs, and what killed runs were writing
         if name not in current and (not name.startswith(".") or dead_writers_temporary(name)):
             os.remove(os.path.join(folder, name))

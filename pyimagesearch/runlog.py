@@ -16,7 +16,9 @@ Usage:
 - epoch_seconds: the epoch's wall time, validation included;
 - elapsed_seconds: wall time since training began. A resumed run continues the count from
   its last kept row: the time the run was stopped is not counted.
-The file is rewritten whole, atomically, after every epoch. The first epoch a run begins
+The file is rewritten whole, atomically, after every epoch, in the checkpoint folder while
+the run goes on (live_path), and saved beside the model with its other files at the end, so
+that a run that fails or is stopped leaves the previous run's log as it was. The first epoch a run begins
 says how many epochs are done, so a resumed run keeps the rows of those (its checkpoint's)
 and continues the file, and a fresh run starts it anew.
 
@@ -40,6 +42,14 @@ LEADING, TRAILING = ["epoch"], ["learning_rate", "images_per_second", "epoch_sec
 
 def results_path(model_path):
     return f"{model_path}.results.csv"
+
+
+def live_path(model_path):
+    """Where the run log is while the run goes on: in its checkpoint folder, moved beside the
+    model (results_path) with the model's other files when the run is saved."""
+    from pyimagesearch import checkpoint
+
+    return os.path.join(checkpoint.folder_for(model_path), checkpoint.RUN_LOG)
 
 
 def last_model_path(model_path):
@@ -74,6 +84,7 @@ class RunLog(keras.callbacks.Callback):
     def __init__(self, path, images_per_epoch, stop=None):
         super().__init__()
         self.path, self.images_per_epoch, self.stop = path, images_per_epoch, stop
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.rows, self.elapsed_before = None, 0.0
 
     def on_train_begin(self, logs=None):

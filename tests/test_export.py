@@ -56,8 +56,15 @@ def test_training_writes_a_litert_model_named_in_the_description(exported):
     assert entry["file"] == "fashion.tflite" and os.path.isfile(path)
     assert entry["sha256"] == artifacts.digest(path)
     assert entry["fingerprint"] == description["fingerprint"]
-    assert entry["input"] == {"name": "image", "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 3],
+    # The names the file itself gives its tensors (LiteRT renames the Keras model's "image").
+    assert entry["input"] == {"name": "serving_default_image:0",
+                              "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 3],
                               "dtype": "uint8", "colour_order": "RGB", "range": [0, 255]}
+    for fmt, listed in description["exports"].items():
+        from pyimagesearch import export
+        named = export.file_names(fmt, os.path.join(os.path.dirname(exported["model"]),
+                                                    listed["file"]))
+        assert (listed["input"]["name"], listed["output"]["name"]) == named, fmt
     assert set(description["exports"]) == {"litert", "savedmodel"} | ({"onnx"} if HAS_ONNX else set())
     assert description["settings"]["precision"] == "bfloat16"
 

@@ -181,10 +181,29 @@ def test_extra_files_are_saved_with_the_set_or_not_at_all(tmp_path):
 
 
 @pytest.mark.slow
-def test_no_report_removes_the_previous_models_report(small_dataset, tmp_path, capsys):
+def test_a_failed_save_and_no_report_leave_no_mixed_run(small_dataset, tmp_path, capsys,
+                                                       monkeypatch):
+    """A run whose final save fails leaves the previous run's log and last model; a run
+    with --no-report removes the previous model's report rather than leave it beside."""
     output = tmp_path / "out"
     assert train.main(["-d", small_dataset, "-o", str(output)] + QUICK) == 0
     assert (output / "fashion.keras.report.html").exists()
+    kept = {name: (output / name).read_bytes() for name in
+            ("fashion.keras.results.csv", "fashion.last.keras", "fashion.keras")}
+    with monkeypatch.context() as patch:
+        real_write = artifacts._write
+
+        def disk_full(path, data):  # the description, the last file the save writes
+            if os.path.basename(path).startswith(".fashion.keras.json."):
+                raise OSError(28, "No space left on device")
+            return real_write(path, data)
+
+        patch.setattr(artifacts, "_write", disk_full)
+        assert train.main(["-d", small_dataset, "-o", str(output), "--epochs", "2"] +
+                          QUICK[2:]) == 2
+    assert "No space left on device" in last_error(capsys)
+    for name, data in kept.items():
+        assert (output / name).read_bytes() == data, name
     assert train.main(["-d", small_dataset, "-o", str(output), "--no-report"] + QUICK) == 0
     assert not (output / "fashion.keras.report.html").exists()
     assert "removed" in capsys.readouterr().out

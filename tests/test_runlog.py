@@ -24,8 +24,10 @@ def run(dataset_dir, output, epochs, *extra):
                        "--quiet", *extra])
 
 
-def read(output):
-    with open(runlog.results_path(os.path.join(output, "fashion.keras")), newline="") as handle:
+def read(output, live=False):
+    """The run log of the saved run, or with `live` of the run going on (in its checkpoint)."""
+    where = runlog.live_path if live else runlog.results_path
+    with open(where(os.path.join(output, "fashion.keras")), newline="") as handle:
         reader = csv.DictReader(handle)
         return reader.fieldnames, list(reader)
 
@@ -72,12 +74,13 @@ def test_resume_continues_the_results(dataset_dir, tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
         stop_after_epoch(patch, 2)
         assert run(dataset_dir, tmp_path, 4) == 130
-    columns, rows = read(tmp_path)
+    columns, rows = read(tmp_path, live=True)
     assert [row["epoch"] for row in rows] == ["1", "2"]  # the cut-short third is not a row
+    assert not os.path.exists(runlog.results_path(os.path.join(tmp_path, "fashion.keras")))
     state = checkpoint.load_state(checkpoint.folder_for(os.path.join(tmp_path, "fashion.keras")))
     assert state.epoch == 2
     # A row the checkpoint lacks (killed between the two writes) is dropped and redone.
-    path = runlog.results_path(os.path.join(tmp_path, "fashion.keras"))
+    path = runlog.live_path(os.path.join(tmp_path, "fashion.keras"))
     with open(path, "a", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerow(["3"] + ["999"] * (len(COLUMNS) - 1))
 
