@@ -44,10 +44,11 @@ def annotate(result, width=400):
     return image
 
 
-def draw_text(image, text, position, colour):
+def draw_text(image, text, position, colour, height=20, outline=True):
     """Draw `text` on the BGR `image` at `position` (the left end of its baseline), outlined
     in black. OpenCV's own font has ASCII only and draws anything else as "?": other text
-    goes through Pillow, in an installed font that has its characters (drawable_text)."""
+    goes through Pillow, `height` pixels high, in an installed font that has its characters
+    (drawable_text)."""
     if text.isascii():
         # A dark outline keeps the text legible on light and dark photos alike.
         cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 4)
@@ -56,10 +57,11 @@ def draw_text(image, text, position, colour):
     from PIL import Image, ImageDraw, ImageFont
 
     shown, font_path = drawable_text(text)
-    font = ImageFont.truetype(font_path, 20)
+    font = ImageFont.truetype(font_path, height)
     picture = Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     ImageDraw.Draw(picture).text(position, shown, font=font, fill=tuple(reversed(colour)),
-                                 anchor="ls", stroke_width=2, stroke_fill=(0, 0, 0))
+                                 anchor="ls", stroke_width=2 if outline else 0,
+                                 stroke_fill=(0, 0, 0))
     image[...] = cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR)
 
 

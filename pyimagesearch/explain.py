@@ -253,6 +253,9 @@ def _captioned(tile, title, line, colour):
     """`tile` over a band with two lines of text, each shrunk to fit the tile's width."""
     band = np.full((CAPTION_HEIGHT, tile.shape[1], 3), BAND, np.uint8)
     for row, (text, text_colour) in enumerate(((title, WHITE), (line, colour))):
+        if not text.isascii():  # OpenCV's font draws other characters as "?"
+            display.draw_text(band, text, (4, 20 + row * 22), text_colour, 14, outline=False)
+            continue
         scale = _fitting_scale(text, tile.shape[1] - 8)
         cv2.putText(band, text, (4, 20 + row * 22), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     text_colour, 1, cv2.LINE_AA)
