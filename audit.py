@@ -89,7 +89,8 @@ def parse_args(argv=None):
 def run_audit(args):
     from pyimagesearch import outputs
 
-    plan = outputs.Plan().file("--report", args.report).reads("--manifest", args.manifest)
+    plan = outputs.Plan().file("--report", args.report).manifest(
+        "--manifest", args.manifest, args.dataset, (args.path_column, args.labels_column))
     with plan.data("--dataset", None if args.manifest else args.dataset or "dataset").checked():
         return _audit(args)
 

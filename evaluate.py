@@ -90,9 +90,10 @@ def _output_plan(args, json_path, html_path):
     labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
     for name, path in artifacts.set_files(args.model, labelbin).items():
         plan.reads(name, path)
-    plan.reads("--manifest", args.manifest)
-    return plan.data("--dataset", args.dataset) if not args.manifest else plan.reads(
-        "--dataset", args.dataset)
+    plan.manifest("--manifest", args.manifest, args.dataset,
+                  (args.path_column, args.labels_column))
+    # A manifest's image root may hold anything (the model too): its images are protected.
+    return plan if args.manifest else plan.data("--dataset", args.dataset)
 
 
 def _evaluate(args, path, html_path):

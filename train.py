@@ -293,7 +293,8 @@ def _output_plan(args):
     plan.folder("--tensorboard", args.tensorboard)
     # Label folders are the user's data; a manifest's folder may hold anything, so only
     # folders named as datasets are protected, and the manifest itself.
-    plan.reads("--manifest", args.manifest).data("--val-dataset", args.val_dataset)
+    plan.manifest("--manifest", args.manifest, args.dataset,
+                  (args.path_column, args.labels_column)).data("--val-dataset", args.val_dataset)
     return plan.data("--dataset", None if args.manifest else args.dataset or "dataset")
 
 

@@ -35,6 +35,7 @@ class Plan:
         self.outputs = []  # (name, path, is_folder, exclusive)
         self.inputs = []  # (name, path)
         self.data_folders = []  # (name, path): nothing may be written inside
+        self.listed = []  # (name, {real path}): files an input lists, such as its images
         self.made = []  # folders created for the outputs, outermost first
 
     def file(self, name, path):
@@ -53,6 +54,21 @@ class Plan:
         if path:
             self.inputs.append((name, os.fspath(path)))
         return self
+
+    def manifest(self, name, path, image_root=None, columns=(None, None)):
+        """A manifest: an input, and so is each image it lists. One that cannot be read
+        lists none here (reading it later says why)."""
+        from pyimagesearch import manifest
+        from pyimagesearch.errors import UserError as Unreadable
+
+        if not path:
+            return self
+        try:
+            entries, _ = manifest.read_manifest(path, image_root, *columns)
+        except Unreadable:
+            entries = []
+        self.listed.append((name, {os.path.realpath(image) for image, _ in entries}))
+        return self.reads(name, path)
 
     def data(self, name, path):
         if path:
@@ -79,6 +95,10 @@ class Plan:
                                     "data)")
             for other, other_path in self.inputs:
                 _check_against_input(name, path, is_folder, other, other_path)
+            for other, images in self.listed:
+                if os.path.realpath(path) in images:
+                    raise UserError(f"{name} {path} is an image that {other} lists: it would "
+                                    f"be overwritten; choose another {name}")
         for name, path, is_folder, exclusive in self.outputs:  # its writer makes an exclusive one
             self._writable(path if is_folder and not exclusive else os.path.dirname(path))
 

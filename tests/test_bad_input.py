@@ -190,7 +190,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 # {W} the folder holding them all, {O} a folder not yet made (outputs), {F} a foreign .tflite,
 # {Q} a manifest with a quote never closed, {E} a manifest whose rows have no labels,
 # {U} a dataset of labels the model does not know, {S} a dataset of one label folder.
-TRAIN = ["--epochs", "1", "--image-size", "12", "--quiet", "--no-cache"]
+TRAIN = ["--epochs", "1", "--image-size", "32", "--quiet", "--no-cache"]
 CORPUS = [
     # train.py: bounds (argparse) ...
     ("train", ["--epochs", "99999999999999999999"], "--epochs"),
@@ -209,6 +209,8 @@ CORPUS = [
     ("train", ["-d", "{D}", "-m", "{O}/same", "-l", "{O}/same"], "same"),
     ("train", ["-d", "{D}", "-m", "{O}/a.keras", "-p", "{O}/a.keras"], "-p"),
     ("train", ["--manifest", "{M}", "-o", "{O}", "-p", "{M}"], "--manifest"),
+    ("train", ["--manifest", "{M}", "-d", "{W}", "-o", "{O}", "-p", "{W}/root/red_dress/000.png"],
+     "lists"),
     ("train", ["-d", "{D}", "-m", "{D}/red_dress/x.keras"], "inside the dataset"),
     ("train", ["-d", "{D}", "-o", "{O}", "-p", "{I}"], "inside the dataset"),
     ("train", ["-d", "{D}", "-m", "{W}"], "is a folder"),
@@ -238,6 +240,8 @@ CORPUS = [
     ("evaluate", ["-m", "{K}", "-l", "{L}", "-d", "{D}", "--html", "{K}.json"], "description"),
     ("evaluate", ["-m", "{K}", "-l", "{L}", "-d", "{D}", "--report", "{T}"], "litert export"),
     ("evaluate", ["-m", "{K}", "-l", "{L}", "-d", "{D}", "--report", "{L}.json"], "labels"),
+    ("evaluate", ["-m", "{K}", "-l", "{L}", "--manifest", "{M}", "-d", "{W}", "--html",
+                  "{W}/root/blue_shirt/001.png"], "lists"),
     # ... flags and data it cannot use.
     ("evaluate", ["-m", "{K}"], "--dataset"),
     ("evaluate", ["-m", "{K}", "-d", "{D}", "--top-k", "0"], "--top-k"),
@@ -272,6 +276,7 @@ CORPUS = [
     # audit.py
     ("audit", ["-d", "{D}", "--report", "{I}"], "inside the dataset"),
     ("audit", ["--manifest", "{M}", "--report", "{M}"], "--manifest"),
+    ("audit", ["--manifest", "{M}", "--report", "{W}/dataset/red_dress/001.png"], "lists"),
     ("audit", ["-d", "{D}", "--report", "{W}"], "is a folder"),
     ("audit", ["-d", "{W}/nowhere", "--report", "{O}/a.json"], "not found"),
     ("audit", ["-d", "{D}", "--validation-split", "0"], "--validation-split"),
@@ -292,7 +297,7 @@ def corpus_world(trained, tmp_path_factory):
             shutil.copy(os.path.join(trained["output"], name), model / name)
     with open(world / "labels.csv", "w") as handle:
         handle.write("path,labels\n" + "".join(
-            f"{folder}/{index:03d}.png,{folder.replace('_', ' ')}\n"
+            f"dataset/{folder}/{index:03d}.png,{folder.replace('_', ' ')}\n"
             for folder in ("red_dress", "blue_shirt") for index in range(2)))
     os.symlink("dataset", world / "root")  # the manifests' images, by their own folder
     (world / "quote.csv").write_text('path,labels\nroot/red_dress/000.png,"red dress\n'
