@@ -26,7 +26,7 @@ DEFAULTS = dict(
     epochs=30,  # the recipe's
     batch_size=32,  # the recipe's
     learning_rate=1e-3,  # Adam's, decayed by learning_rate / epochs per step as in the recipe
-    image_size=96,  # pixels, square, the recipe's 96x96
+    image_size=None,  # pixels, square: the backbone's own (the recipe's 96 for SmallerVGGNet)
     validation_split=0.2,  # held out for evaluation, the recipe's 80/20
     seed=42,  # the recipe's random_state
     rotation=defaults.ROTATION, shift=defaults.SHIFT, shear=defaults.SHEAR,
@@ -49,6 +49,7 @@ DEFAULTS = dict(
     backbone=defaults.BACKBONE,  # the network under the labels
     head=defaults.HEAD,  # SmallerVGGNet's head
     weights=defaults.WEIGHTS,  # random initial weights, or imagenet, or a file
+    loss=defaults.LOSS,  # of a model without label groups
 )
 
 
@@ -70,8 +71,10 @@ def build_parser():
     add("--learning-rate", type=cli.number(0, cli.MAX_LEARNING_RATE, above=True),
         help="Adam's initial rate (default: %(default)s)")
     add("--image-size", type=cli.integer(12, cli.MAX_IMAGE_SIZE),
-        help=f"model input width and height, 12 to {cli.MAX_IMAGE_SIZE}: the network pools "
-             "it down 12-fold (default: %(default)s)")
+        help=f"model input width and height, 12 to {cli.MAX_IMAGE_SIZE} (32 or more for an "
+             "application backbone) (default: the backbone's own: "
+             f"{defaults.RECIPE_IMAGE_SIZE} for smallervggnet, the recipe's; "
+             f"{defaults.APPLICATION_IMAGE_SIZE} for the others)")
     add("--validation-split", type=fraction, help="fraction held out (default: %(default)s)")
     add("--seed", type=cli.integer(0, 2 ** 32 - 1),
         help="split, shuffle and initialisation seed (default: %(default)s)")
@@ -143,6 +146,10 @@ def build_parser():
              "downloads and caches them), or a weights file (.weights.h5, or the .h5 Keras "
              "downloads); a pretrained backbone first trains its head frozen, then all of it at "
              "a tenth of the rate (default: %(default)s)")
+    add("--loss", choices=defaults.LOSSES,
+        help="loss of a model without label groups: bce (binary cross-entropy per label, the "
+             "recipe's) or asl (asymmetric loss: easy negatives weigh less); a model with label "
+             "groups has its grouped loss (default: %(default)s)")
     add("--recipe", action="store_true",
         help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
              "batch normalisation momentum 0.99, 0.5 thresholds, no label groups, "
@@ -189,7 +196,10 @@ def parse_args(argv=None):
         args.groups = groups.NONE
         args.recolour = args.tint = 0.0
         args.flip_average = False
-        args.backbone, args.head, args.weights = defaults.BACKBONE, "flatten", "none"
+        args.backbone, args.head, args.weights = defaults.RECIPE_BACKBONE, "flatten", "none"
+        args.loss = "bce"
+    if args.weights not in ("imagenet", "none"):  # a file: recorded absolute, for --resume
+        args.weights = os.path.abspath(args.weights)
     args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)
     args.labelbin = args.labelbin or os.path.join(args.output, defaults.LABELBIN_NAME)
     args.plot = args.plot or os.path.join(args.output, defaults.PLOT_NAME)
@@ -216,6 +226,7 @@ def _run(args):
     from pyimagesearch import dataset as data
 
     state = _resume_state(args, checkpoint.folder_for(args.model))
+    args.backbone, args.image_size = _network_choice(args)  # "auto" resolved, and recorded
     if args.resume and state is None:
         if _finished(args):
             print(f"nothing to resume: {args.model} holds the finished run with these "
@@ -295,17 +306,21 @@ def _output_plan(args):
     # folders named as datasets are protected, and the manifest itself.
     plan.manifest("--manifest", args.manifest, args.dataset,
                   (args.path_column, args.labels_column)).data("--val-dataset", args.val_dataset)
+    plan.reads("--weights", args.weights if args.weights not in ("imagenet", "none") else None)
     return plan.data("--dataset", None if args.manifest else args.dataset or "dataset")
 
 
 def _check_outputs(args):
     """Refuse outputs that collide with each other or the inputs, and folders that cannot be
     written, before any long work; returns the cache folder (None without a cache)."""
-    from pyimagesearch import files
+    from pyimagesearch import backbones, files
 
     cache_dir = _cache_dir(args)
     plan = _output_plan(args)
     plan.check()
+    if not (args.resume and args.backbone == "auto"):  # a resumed run's: its checkpoint's
+        backbone, image_size = _network_choice(args)
+        backbones.check(backbone, (image_size, image_size), args.weights)
     for _, folder in plan.data_folders if cache_dir else ():  # unwritable: only a warning
         files.check_outside(cache_dir, folder)
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
@@ -375,6 +390,8 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     print(f"arithmetic: {precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
     print(distribute.describe(strategy, args.batch_size, args.learning_rate))
+    print(f"network: {args.backbone} at {args.image_size} px, "
+          + ("random initial weights" if args.weights == "none" else f"weights {args.weights}"))
     folder = checkpoint.folder_for(args.model)
     data_identity = checkpoint.identity(dataset.hashes, train_index, validation_index)
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
@@ -394,14 +411,22 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     with checkpoint.StopRequest() as stop, distribute.lost_workers_reported(
             lambda: _how_to_resume(saver.epoch, args, folder) + " (on every worker)"):
         saver = training.Checkpoint(folder, data_identity, settings, keep_best, stop, state)
-        training.fit(
-            model, (dataset.images, targets, train_index),
-            (dataset.images, targets, validation_index), args.epochs, batch_size,
-            augmentation, args.seed, verbose=0 if args.quiet else 1,
-            callbacks=_callbacks(args, keep_best, stop, training.images_per_epoch(
-                len(train_index), batch_size)) + [saver],
-            initial_epoch=state.epoch if state else 0,
-            recolouring=_recolouring(args, class_names), warp=not warp_in_model)
+        for first, last, phase in _phases(args, state):
+            if first and first == _warmup(args):  # the warm-up is over: fine-tune it all
+                with distribute.model_scope(strategy):
+                    training.fine_tune(model, _schedule(
+                        args, learning_rate * defaults.FINE_TUNE_RATE, args.epochs - first,
+                        len(train_index), batch_size))
+            training.fit(
+                model, (dataset.images, targets, train_index),
+                (dataset.images, targets, validation_index), last, batch_size,
+                augmentation, args.seed + phase, verbose=0 if args.quiet else 1,
+                callbacks=_callbacks(args, keep_best, stop, training.images_per_epoch(
+                    len(train_index), batch_size)) + [saver],
+                initial_epoch=first, recolouring=_recolouring(args, class_names),
+                warp=not warp_in_model)
+            if stop.requested:
+                break
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
     distribute.dump_weights_for_tests(model)
@@ -409,6 +434,64 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
         _save_last(args, model, keep_best.last_weights)
     return _final_model(args, model), saver.history, \
         keep_best.best_epoch if keep_best else saver.epoch
+
+
+def _network_choice(args):
+    """(backbone, image size) of this run: --backbone auto and an unset --image-size resolved
+    (pyimagesearch/backbones.py `choose`)."""
+    from pyimagesearch import backbones
+
+    if args.backbone != "auto" and args.image_size is not None:
+        return args.backbone, args.image_size
+    return backbones.choose(args.backbone, args.image_size, _has_colour_group(args))
+
+
+def _has_colour_group(args):
+    """Whether the run's label groups will have a colour group, known before any image is
+    decoded: from --groups, or for folders with --groups auto from the folder names."""
+    from pyimagesearch import colours
+    from pyimagesearch import dataset as data
+
+    if args.groups == groups.NONE:
+        return False
+    if args.groups != groups.AUTO:
+        return colours.colour_group(groups.parse(args.groups)) is not None
+    if args.manifest:
+        return False  # a manifest's labels form no groups unless declared
+    paths = [path for path, _ in data.labelled_images(args.dataset or "dataset")]
+    return colours.colour_group(groups.infer(groups.folder_parts(paths))) is not None
+
+
+def _network(args):
+    from pyimagesearch import backbones
+
+    return backbones.Network(args.backbone, args.head, args.weights)
+
+
+def _warmup(args):
+    """The epoch at which a pretrained backbone is unfrozen; None when nothing is frozen."""
+    from pyimagesearch import training
+
+    return training.warmup_epochs(args.epochs) if _network(args).fine_tuned else None
+
+
+def _phases(args, state):
+    """(first, last, phase number) of each fit still to run: the whole run in one, or with a
+    pretrained backbone the head's warm-up, then the fine-tuning (a resumed run skips what is
+    done). Each phase shuffles with its own seed (the run's, plus its number)."""
+    done = state.epoch if state else 0
+    warmup = _warmup(args)
+    bounds = [(0, warmup), (warmup, args.epochs)] if warmup else [(0, args.epochs)]
+    return [(max(first, done), last, phase) for phase, (first, last) in enumerate(bounds)
+            if last > done]
+
+
+def _schedule(args, learning_rate, epochs, train_count, batch_size):
+    """(learning rate, epochs, schedule, steps per epoch), as training.compile_model takes it."""
+    from pyimagesearch import training
+
+    return (learning_rate, epochs, args.schedule,
+            training.steps_per_epoch(train_count, batch_size))
 
 
 def _callbacks(args, keep_best, stop, images_per_epoch):
@@ -488,12 +571,13 @@ def _new_model(args, class_names, precision, train_count, scaled, augmentation):
     from pyimagesearch import training
 
     keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
+    epochs = _warmup(args) or args.epochs  # a frozen backbone's warm-up has its own schedule
     return training.new_model(
         (args.image_size, args.image_size), class_names, args.groups_resolved, precision,
-        args.bn_momentum, (scaled[1], args.epochs, args.schedule,
-                           training.steps_per_epoch(train_count, scaled[0])),
+        args.bn_momentum, _schedule(args, scaled[1], epochs, train_count, scaled[0]),
         on_device=(augmentation, args.seed)
-        if training.choose_augmentation_place(args.augment_on) == "device" else None)
+        if training.choose_augmentation_place(args.augment_on) == "device" else None,
+        network=_network(args), loss=args.loss)
 
 
 def _recolouring(args, class_names):

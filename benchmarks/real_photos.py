@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from pyimagesearch import cli, defaults, files, labels, splits  # noqa: E402
+from pyimagesearch import backbones, cli, defaults, files, labels, splits  # noqa: E402
 from pyimagesearch import dataset as data  # noqa: E402
 
 METRICS = ("exact_match", "binary_accuracy", "macro_f1", "macro_map")
@@ -47,6 +47,8 @@ def parse_args(argv=None):
                         default=["recipe", "project"])
     parser.add_argument("--head", choices=defaults.HEADS, default=defaults.HEAD,
                         help="the project's SmallerVGGNet head (default: %(default)s)")
+    parser.add_argument("--backbone", choices=defaults.BACKBONES, default=defaults.BACKBONE,
+                        help="the project's network, from random weights (default: %(default)s)")
     parser.add_argument("--json", default=os.path.join("output", "benchmark-real-photos.json"))
     return parser.parse_args(argv)
 
@@ -62,11 +64,10 @@ def held_out_images(dataset, targets):
 
 
 def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class_names,
-             head=defaults.HEAD):
+             network=None):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import augment, backbones, decisions, evaluation, groups, recolour
-    from pyimagesearch import training
+    from pyimagesearch import augment, decisions, evaluation, groups, recolour, training
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -85,7 +86,7 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
         defaults.RECIPE_BN_MOMENTUM if config == "recipe" else defaults.BN_MOMENTUM,
         (1e-3, epochs, "recipe" if config == "recipe" else "cosine",
          training.steps_per_epoch(len(train_index), 32)),
-        network=backbones.Network(head="flatten" if config == "recipe" else head))
+        network=backbones.Network() if config == "recipe" or network is None else network)
     callbacks = [] if config == "recipe" else [training.KeepBest("val_loss")]
     started = time.perf_counter()
     training.fit(model, (dataset.images[train_index], targets[train_index]),
@@ -148,7 +149,8 @@ def benchmark(args):
     for seed in args.seeds:
         for config in results:
             run = run_once(config, dataset, targets, pool, held_out, seed, args.epochs, size,
-                           [str(name) for name in binarizer.classes_], args.head)
+                           [str(name) for name in binarizer.classes_],
+                           backbones.Network(args.backbone, args.head))
             results[config].append({"seed": seed, **run})
             print(f"{config} seed {seed}: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in run.items() if isinstance(v, float)), flush=True)

@@ -34,16 +34,29 @@ APPLICATIONS = {
     "mobilenetv3large": ("MobileNetV3Large", 32),
     "efficientnetv2b0": ("EfficientNetV2B0", 32),
 }
-NAMES = defaults.BACKBONES  # the recipe's network, then APPLICATIONS' keys
+NAMES = defaults.BACKBONES[1:]  # the recipe's network, then APPLICATIONS' keys
 BACKBONE_SUFFIX = "_backbone"  # the nested application model's name ends so (explain.py)
 HEAD_DROPOUT = 0.2  # keras.applications' own top dropout
+
+
+def choose(backbone, image_size, colour_group):
+    """(backbone, image size) a run uses: "auto" is SmallerVGGNet where the labels have a
+    colour group (the grouped network that names unseen colour_item pairs), MobileNetV3Small
+    elsewhere; an image size of None is the backbone's own (96 px for SmallerVGGNet, as the
+    recipe's; 128 px for an application)."""
+    if backbone == "auto":
+        backbone = defaults.RECIPE_BACKBONE if colour_group else defaults.GENERIC_BACKBONE
+    if image_size is None:
+        image_size = defaults.RECIPE_IMAGE_SIZE if backbone == defaults.RECIPE_BACKBONE \
+            else defaults.APPLICATION_IMAGE_SIZE
+    return backbone, image_size
 
 
 def check(name, size, weights):
     """One line for a backbone, size and weights that cannot go together, before any work."""
     if name not in NAMES:
         raise UserError(f"unknown backbone {name!r}: choose from {', '.join(NAMES)}")
-    if name == defaults.BACKBONE and weights == "imagenet":
+    if name == defaults.RECIPE_BACKBONE and weights == "imagenet":
         raise UserError(f"{name} has no ImageNet weights: use --weights none or a weights file, "
                         f"or a keras.applications backbone ({', '.join(APPLICATIONS)})")
     if name in APPLICATIONS and min(size) < APPLICATIONS[name][1]:
@@ -57,7 +70,7 @@ def check(name, size, weights):
 @dataclasses.dataclass(frozen=True)
 class Network:
     """What a run builds under its labels: --backbone, --head (SmallerVGGNet's) and --weights."""
-    backbone: str = defaults.BACKBONE
+    backbone: str = defaults.RECIPE_BACKBONE
     head: str = defaults.HEAD
     weights: str = defaults.WEIGHTS
 
@@ -74,7 +87,7 @@ def outputs(network, x, classes, final_activation, bn_momentum, name=""):
     as its nested backbone model, then the head's layers. A weights file for SmallerVGGNet
     holds the whole network, so its label count must match."""
     width, height, depth = x.shape[2], x.shape[1], x.shape[3]
-    if network.backbone == defaults.BACKBONE:
+    if network.backbone == defaults.RECIPE_BACKBONE:
         model = SmallerVGGNet.build(width, height, depth, classes, finalAct=final_activation,
                                     momentum=bn_momentum, head=network.head)
         if name:

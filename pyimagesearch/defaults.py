@@ -48,8 +48,15 @@ FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
 EXPORTS = ("litert",)  # written beside the model by train.py
 EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's; export.py also writes a SavedModel
 BACKENDS = ("auto", "keras", "litert", "onnx")  # auto: LiteRT when the model has one, else Keras
-BACKBONES = ("smallervggnet", "mobilenetv3small", "mobilenetv3large", "efficientnetv2b0")
-BACKBONE = BACKBONES[0]  # the recipe's network, trained from scratch
+# The network. "auto" is RECIPE_BACKBONE for labels with a colour group (colour_item folders:
+# its grouped branches were measured on unseen combinations) and GENERIC_BACKBONE for any
+# other labels (measured on ucm-multilabel; see benchmarks/generic.py).
+BACKBONES = ("auto", "smallervggnet", "mobilenetv3small", "mobilenetv3large", "efficientnetv2b0")
+BACKBONE = BACKBONES[0]
+RECIPE_BACKBONE = "smallervggnet"  # the recipe's network
+GENERIC_BACKBONE = "mobilenetv3small"  # auto's choice without a colour group
+RECIPE_IMAGE_SIZE = 96  # pixels, square: the recipe's, and SmallerVGGNet's default
+APPLICATION_IMAGE_SIZE = 128  # pixels, square: a keras.applications backbone's default
 HEADS = ("flatten", "gap")  # SmallerVGGNet's head: the recipe's flatten+FC1024, or pooled
 HEAD = "flatten"  # the recipe's
 WEIGHTS = "none"  # start from random weights; imagenet (keras.applications backbones) or a file
