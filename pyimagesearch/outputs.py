@@ -81,8 +81,11 @@ class Plan:
         for name, path, is_folder, _ in self.outputs:
             _check_kind(name, path, is_folder)
         for index, (name, path, is_folder, exclusive) in enumerate(self.outputs):
-            for other, other_path, _, other_exclusive in self.outputs[index + 1:]:
-                if _same(path, other_path) or (other_exclusive and _within(
+            for other, other_path, other_folder, other_exclusive in self.outputs[index + 1:]:
+                # Two folders of named files may be one (--annotated and --explain write
+                # x.jpg and x.explained.png); nothing else may share a path.
+                shared = is_folder and other_folder and not (exclusive or other_exclusive)
+                if (_same(path, other_path) and not shared) or (other_exclusive and _within(
                         path, other_path)) or (exclusive and _within(other_path, path)):
                     raise UserError(f"{name} {path} and {other} {other_path} are the same "
                                     "file or one holds the other: each output needs its own "

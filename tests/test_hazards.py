@@ -326,3 +326,20 @@ def test_labels_outside_ascii_are_drawn_not_as_question_marks(trained, capsys):
     plain = display.annotate({"path": image, "probabilities": {"dress": 0.9, "red": 0.2},
                               "labels": ["dress"]})
     assert drawn.shape == plain.shape and (drawn != plain).any()
+
+
+def test_outputs_are_compared_however_spelt(tmp_path, monkeypatch):
+    from pyimagesearch import outputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.keras").write_bytes(b"model")
+    os.link(tmp_path / "model.keras", tmp_path / "hard-link")
+    os.symlink("model.keras", tmp_path / "soft-link")
+    for other in ("hard-link", "soft-link", str(tmp_path / "model.keras"), "./model.keras"):
+        with pytest.raises(UserError, match="same file"):
+            outputs.Plan().file("-m", "model.keras").file("-l", other).check()
+    # Two folders of named drawings may be one; a folder whose files are all the script's not.
+    outputs.Plan().folder("--annotated", "drawn").folder("--explain", "drawn").check()
+    with pytest.raises(UserError, match="holds"):
+        outputs.Plan().folder("checkpoint", "drawn", exclusive=True).file("-p", "drawn/p.png") \
+            .check()
