@@ -13,10 +13,12 @@ import keras
 import numpy as np
 import pytest
 
+import export as export_command
 import train
 from pyimagesearch import Classifier, backbones, backends, checkpoint, explain, images, training
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
+from tests.test_export import HAS_ONNX
 from tests.test_interrupt import wait_for_epoch
 
 APPLICATIONS = list(backbones.APPLICATIONS)
@@ -99,12 +101,14 @@ def test_the_warm_up_is_a_fifth_of_the_run_and_leaves_epochs_to_fine_tune(epochs
 @pytest.mark.slow
 def test_fine_tuning_a_file_backbone_with_groups_end_to_end(dataset_dir, tmp_path, capsys):
     """Two phases (frozen, then unfrozen at a tenth of the rate) with label groups; the saved
-    model's backbone is trainable, its heat maps come from the backbone, LiteRT agrees."""
+    model's backbone is trainable, its heat maps come from the backbone, the report is
+    written, LiteRT and ONNX agree with Keras."""
     weights = application_weights("mobilenetv3small", tmp_path / "small.weights.h5")
     output = tmp_path / "run"
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "2",
                        "--image-size", str(IMAGE_SIZE), "--backbone", "mobilenetv3small",
-                       "--weights", weights, "-q", "--no-report"]) == 0
+                       "--weights", weights, "-q"]) == 0
+    assert os.path.getsize(output / "fashion.keras.report.html") > 10_000
     with open(output / "fashion.keras.results.csv", encoding="utf-8") as handle:
         rates = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
     assert len(rates) == 2 and max(rates[1:]) <= 1e-4 + 1e-9  # the fine-tuning's tenth
@@ -117,8 +121,12 @@ def test_fine_tuning_a_file_backbone_with_groups_end_to_end(dataset_dir, tmp_pat
     assert all(heat.shape == image.shape[:2] and np.isfinite(heat).all() for heat in maps.values())
     litert = Classifier.load(model_path)
     assert litert.backend == "litert"
-    np.testing.assert_allclose(litert.runner.predict_on_batch(image[None]),
-                               keras_runner.predict_on_batch(image[None]), atol=1e-4)
+    expected = keras_runner.predict_on_batch(image[None])
+    np.testing.assert_allclose(litert.runner.predict_on_batch(image[None]), expected, atol=1e-4)
+    if HAS_ONNX:
+        assert export_command.main(["--model", model_path, "--format", "onnx"]) == 0
+        onnx, _, _ = backends.load(model_path, str(output / "mlb.pickle"), "onnx")
+        np.testing.assert_allclose(onnx.predict_on_batch(image[None]), expected, atol=1e-4)
 
 
 @pytest.mark.slow
