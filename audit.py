@@ -145,6 +145,7 @@ def _label_errors(args):
     print(data.describe(dataset, binarizer, targets))
     design = groups.resolve(args.groups, list(binarizer.classes_), dataset.paths,
                             dataset.labels, from_folders=not args.manifest)
+    cli.quiet_tensorflow()  # its start-up lines are noise between the plan and the bar
     print(label_errors.describe_plan(len(dataset.paths), list(binarizer.classes_), design,
                                      settings))
     found = label_errors.find(dataset, design, settings, progress)
