@@ -97,6 +97,7 @@ FILE_CASES = {
     "bomb.png": (write(png_declaring(70000, 70000)), SKIPPED),
     "dangling-link.jpg": (lambda path: os.symlink("nowhere.jpg", path), SKIPPED),
     "symlink-loop.jpg": (symlink_loop, SKIPPED),
+    "named-pipe.jpg": (os.mkfifo, SKIPPED),  # opening it would wait for a writer for ever
     "no-permission.png": (unreadable, USED if AS_ROOT else SKIPPED),
     "sixteen-bit.png": (lambda path: Image.fromarray(
         (picture()[..., 0].astype(np.uint16) * 257)).save(path), USED),
