@@ -167,42 +167,51 @@ def _EpochCounter(update, start):
     return counter
 
 
-def seconds_per_image(size, class_names, groups, settings, steps=3):
-    """Measured training time per image at this size, on this machine: a throwaway model
-    trained for a few batches after one to warm up (which builds the graph)."""
+def measure_speed(size, class_names, groups, settings, steps=3):
+    """(seconds per training image, seconds to start a training), measured on this machine
+    now: a throwaway model's first batch (building and tracing it) and a few more, each
+    warped first as training warps it (on the CPU, where it competes with the network)."""
     import keras
+    import tensorflow as tf
 
-    from pyimagesearch import training
+    from pyimagesearch import augment, training
 
+    start = time.perf_counter()
     model = training.new_model((size, size), class_names, groups,
                                training.choose_precision(settings.precision),
                                defaults.BN_MOMENTUM, (settings.learning_rate, 1, "cosine", 1))
     rng = np.random.default_rng(0)
     batch = rng.integers(0, 256, (settings.batch_size, size, size, 3), dtype=np.uint8)
     targets = rng.integers(0, 2, (settings.batch_size, len(class_names))).astype(np.float32)
+    warp = augment.Augmentation()
     model.train_on_batch(batch, targets)
+    started = time.perf_counter() - start
     start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(batch, targets)
-    elapsed = time.perf_counter() - start
+    for step in range(steps):
+        warped = warp(tf.constant(batch), tf.constant([step, 0], tf.int64))
+        model.train_on_batch(tf.cast(warped, tf.uint8), targets)
+    per_image = (time.perf_counter() - start) / (steps * settings.batch_size)
     keras.backend.clear_session()
-    return elapsed / (steps * settings.batch_size)
+    return per_image, started
 
 
-def estimated_seconds(count, settings, per_image):
-    """The k trainings' time: each learns from (k-1)/k of `count` images per epoch and
-    predicts the rest once per epoch (validation) and once at the end with its mirror
-    image, a forward pass costing about a third of a training step."""
+def estimated_seconds(count, settings, speed):
+    """The trainings' time at `speed` (measure_speed): each starts (twice: training, then
+    prediction), learns from (k-1)/k of `count` images per epoch and predicts the rest once
+    per epoch (validation) and once at the end with its mirror image, a forward pass costing
+    about a third of a training step."""
+    per_image, start = speed
     learn = count * (settings.folds - 1) / settings.folds
     held_out = count / settings.folds
-    per_fold = per_image * (learn * settings.epochs + held_out * (settings.epochs + 2) / 3)
+    per_fold = 2 * start + per_image * (
+        learn * settings.epochs + held_out * (settings.epochs + 2) / 3)
     return settings.repeats * settings.folds * per_fold
 
 
 def describe_plan(count, class_names, groups, settings):
     """The work ahead in one line with its estimated time on this machine (measured), to be
     printed before it starts."""
-    seconds = estimated_seconds(count, settings, seconds_per_image(
+    seconds = estimated_seconds(count, settings, measure_speed(
         settings.image_size, class_names, groups, settings))
     took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
     return (f"{settings.repeats * settings.folds} trainings of {settings.epochs} epochs at "
