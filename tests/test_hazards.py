@@ -343,3 +343,16 @@ def test_outputs_are_compared_however_spelt(tmp_path, monkeypatch):
     with pytest.raises(UserError, match="holds"):
         outputs.Plan().folder("checkpoint", "drawn", exclusive=True).file("-p", "drawn/p.png") \
             .check()
+
+
+def test_evaluate_names_the_labels_it_leaves_out(trained, tmp_path, capsys):
+    import evaluate
+
+    root = make_dataset(tmp_path / "set", per_folder=2, folders=("red_dress", "blue_shirt"))
+    os.rename(os.path.join(root, "blue_shirt"), os.path.join(root, "green_hat"))
+    assert evaluate.main(["-m", trained["model"], "-l", trained["labelbin"], "-d", root,
+                          "--report", str(tmp_path / "r.json"), "--no-html"]) == 0
+    captured = capsys.readouterr()
+    assert "left out of the scores, labels the model does not know: green, hat" in captured.err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert set(report["absent_labels"]) == {"blue", "shirt"}
