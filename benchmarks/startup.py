@@ -28,6 +28,7 @@ output/benchmark-startup.json).
 import argparse
 import importlib.util
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -62,6 +63,8 @@ def parse_args(argv=None):
     add("--timeout", type=int, default=1800, help="seconds any one process may run")
     add("--json", default=os.path.join(ROOT, "output", "benchmark-startup.json"))
     add("--keep-work", action="store_true", help="keep the work folder and print its path")
+    add("--train-flags", default="", help="further train.py flags for the project's model, "
+        "e.g. \"--backbone mobilenetv3small\" (its 128 px default)")
     add("--make-recipe-model", metavar="FOLDER", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -126,7 +129,8 @@ def prepare(args, work, onnx):
         # The decoded-image cache goes in the work folder too, so that nothing is left behind.
         "project_train": [sys.executable, os.path.join(ROOT, "train.py"), "--dataset",
                           os.path.join(ROOT, "dataset"), "--epochs", "1", "--output", project,
-                          "-q", "--cache-dir", os.path.join(work, "cache")],
+                          "-q", "--cache-dir", os.path.join(work, "cache"),
+                          *shlex.split(args.train_flags)],
     }
     if onnx:
         steps["project_export"] = [sys.executable, os.path.join(ROOT, "export.py"), "--model",

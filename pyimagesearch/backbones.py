@@ -41,11 +41,15 @@ HEAD_DROPOUT = 0.2  # keras.applications' own top dropout
 
 def choose(backbone, image_size, colour_group):
     """(backbone, image size) a run uses: "auto" is SmallerVGGNet where the labels have a
-    colour group (the grouped network that names unseen colour_item pairs), MobileNetV3Small
-    elsewhere; an image size of None is the backbone's own (96 px for SmallerVGGNet, as the
+    colour group (the grouped network that names unseen colour_item pairs) or below
+    MobileNetV3Small's 32 px, MobileNetV3Small elsewhere; an image size of None is the backbone's own (96 px for SmallerVGGNet, as the
     recipe's; 128 px for an application)."""
     if backbone == "auto":
-        backbone = defaults.RECIPE_BACKBONE if colour_group else defaults.GENERIC_BACKBONE
+        # An image size too small for an application (tiny tests, thumbnails) keeps SmallerVGGNet.
+        too_small = image_size is not None and image_size < APPLICATIONS[
+            defaults.GENERIC_BACKBONE][1]
+        backbone = defaults.RECIPE_BACKBONE if colour_group or too_small \
+            else defaults.GENERIC_BACKBONE
     if image_size is None:
         image_size = defaults.RECIPE_IMAGE_SIZE if backbone == defaults.RECIPE_BACKBONE \
             else defaults.APPLICATION_IMAGE_SIZE

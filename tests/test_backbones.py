@@ -153,3 +153,15 @@ def test_a_fine_tuning_interrupted_in_its_second_phase_resumes_there(dataset_dir
     runner, _, _ = backends.load(str(tmp_path / "run" / "fashion.keras"),
                                  str(tmp_path / "run" / "mlb.pickle"), "keras")
     assert all(backbone.trainable for backbone in backbones.backbone_layers(runner.model))
+
+
+@pytest.mark.parametrize("requested, size, colour, expected", [
+    ("auto", None, True, ("smallervggnet", 96)),
+    ("auto", None, False, ("mobilenetv3small", 128)),
+    ("auto", 16, False, ("smallervggnet", 16)),
+    ("auto", 64, False, ("mobilenetv3small", 64)),
+    ("efficientnetv2b0", None, True, ("efficientnetv2b0", 128)),
+    ("smallervggnet", None, False, ("smallervggnet", 96)),
+])
+def test_auto_picks_the_network_and_size_by_the_labels(requested, size, colour, expected):
+    assert backbones.choose(requested, size, colour) == expected
