@@ -49,6 +49,7 @@ BAD = [
     ("audit", "--epochs", ["0", "99999999999999999999"]),
     ("audit", "--image-size", ["11"]),
     ("audit", "--top", ["0"]),
+    ("audit", "--repeats", ["0"]),
 ]
 CASES = [(script, flag, value) for script, flag, values in BAD for value in values]
 
