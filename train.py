@@ -429,6 +429,9 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
                 break
     if stop.requested:
         raise Interrupted(_how_to_resume(saver.epoch, args, folder), stop.exit_code)
+    if keep_best and keep_best.last_weights is None:  # resumed after its last epoch: no fit
+        keep_best.set_model(model)
+        keep_best.on_train_end()
     distribute.dump_weights_for_tests(model)
     if keep_best:  # the kept model is the best epoch's; the last one's is kept beside it
         _save_last(args, model, keep_best.last_weights)

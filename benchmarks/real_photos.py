@@ -22,6 +22,7 @@ per run, the images scored and those its choices were tuned on.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -67,7 +68,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
              network=None):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import augment, decisions, evaluation, groups, recolour, training
+    from pyimagesearch import (augment, colours, decisions, evaluation, groups, recolour,
+                               training)
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -81,6 +83,9 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
     # (one branch each), recolouring and tinting, flip-averaged prediction.
     model_groups = [] if config == "recipe" else groups.resolve(
         groups.AUTO, class_names, dataset.paths, dataset.labels)
+    if network is not None and network.backbone == "auto":
+        network = dataclasses.replace(network, backbone=backbones.choose(
+            "auto", size[0], colours.colour_group(model_groups) is not None)[0])
     model = training.new_model(
         size, class_names, model_groups, training.choose_precision("auto"),
         defaults.RECIPE_BN_MOMENTUM if config == "recipe" else defaults.BN_MOMENTUM,
