@@ -379,14 +379,14 @@ def _split(args, dataset, targets, validation_index):
 def _fit(args, dataset, targets, class_names, split, state, settings):
     """Build (or restore) and train; (model with the kept weights, flip-averaged unless
     asked otherwise, history, kept epoch)."""
-    from pyimagesearch import augment, checkpoint, training
+    from pyimagesearch import augment, checkpoint, models, training
 
     train_index, validation_index = split
     # Before TensorFlow runs anything (multi-worker); a cluster that never forms times out.
     strategy = distribute.choose(args.strategy, timeout=args.cluster_timeout)
     batch_size, learning_rate = distribute.scaled(args.batch_size, args.learning_rate,
                                                   strategy.num_replicas_in_sync)
-    precision = training.choose_precision(args.precision)
+    precision = models.choose_precision(args.precision)
     print(f"arithmetic: {precision}; training on {len(train_index)} images, "
           f"validating on {len(validation_index)}")
     print(distribute.describe(strategy, args.batch_size, args.learning_rate))
@@ -405,7 +405,7 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
             args, class_names, precision, len(train_index), (batch_size, learning_rate),
             augmentation)
     # What the model holds decides, so that a resumed run warps as it started, on any machine.
-    warp_in_model = training.without_augmentation(model) is not model
+    warp_in_model = models.without_augmentation(model) is not model
     print("augmentation: " + ("in the model, on the device" if warp_in_model
                               else "in tf.data, on the CPU"))
     with checkpoint.StopRequest() as stop, distribute.lost_workers_reported(
@@ -414,7 +414,7 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
         for first, last, phase in _phases(args, state):
             if first and first == _warmup(args):  # the warm-up is over: fine-tune it all
                 with distribute.model_scope(strategy):
-                    training.fine_tune(model, _schedule(
+                    models.fine_tune(model, _schedule(
                         args, learning_rate * defaults.FINE_TUNE_RATE, args.epochs - first,
                         len(train_index), batch_size))
             training.fit(
@@ -490,7 +490,7 @@ def _phases(args, state):
 
 
 def _schedule(args, learning_rate, epochs, train_count, batch_size):
-    """(learning rate, epochs, schedule, steps per epoch), as training.compile_model takes it."""
+    """(learning rate, epochs, schedule, steps per epoch), as models.compile_model takes it."""
     from pyimagesearch import training
 
     return (learning_rate, epochs, args.schedule,
@@ -523,12 +523,12 @@ def _final_model(args, model):
     """The trained `model` as it is evaluated, saved and exported: flip-averaged unless asked
     otherwise, in float32, as every backend and export computes it; rebuilt outside any
     tf.distribute strategy, so that a distributed run's model is one like any other."""
-    from pyimagesearch import training
+    from pyimagesearch import models
 
-    model = training.without_augmentation(model)  # an identity at inference: left out
+    model = models.without_augmentation(model)  # an identity at inference: left out
     if args.flip_average:
-        model = training.flip_averaged(model)
-    return training.float32_model(model)
+        model = models.flip_averaged(model)
+    return models.float32_model(model)
 
 
 def _save_last(args, model, last_weights):
@@ -571,11 +571,11 @@ def _new_model(args, class_names, precision, train_count, scaled, augmentation):
     --augment-on device (or auto on a GPU) `augmentation` is the model's first layer."""
     import keras
 
-    from pyimagesearch import training
+    from pyimagesearch import models, training
 
     keras.utils.set_random_seed(args.seed)  # initial weights, dropout and shuffling
     epochs = _warmup(args) or args.epochs  # a frozen backbone's warm-up has its own schedule
-    return training.new_model(
+    return models.new_model(
         (args.image_size, args.image_size), class_names, args.groups_resolved, precision,
         args.bn_momentum, _schedule(args, scaled[1], epochs, train_count, scaled[0]),
         on_device=(augmentation, args.seed)

@@ -20,11 +20,10 @@ import os
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+import root_scripts
 
-import classify  # noqa: E402
-import train  # noqa: E402
+ROOT = root_scripts.ROOT
+classify, train = root_scripts.load("classify"), root_scripts.load("train")
 
 HEADLINE = ("exact_match", "exact_match_top2", "binary_accuracy", "macro_f1", "macro_map")
 

@@ -28,10 +28,8 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from pyimagesearch import cli, files, labels, manifest, splits  # noqa: E402
-from pyimagesearch import dataset as data  # noqa: E402
+from pyimagesearch import cli, files, labels, manifest, splits
+from pyimagesearch import dataset as data
 
 UCM = os.path.join("..", "shared", "data", "ucm-multilabel")
 CONFIGS = ("recipe=--recipe", "defaults=")
@@ -110,8 +108,9 @@ def run_once(folder, sides, flags, seed, epochs):
     """Train one configuration with train.py, score it with evaluate.py; its figures."""
     import keras
 
-    import evaluate
-    import train
+    import root_scripts
+
+    evaluate, train = root_scripts.load("evaluate"), root_scripts.load("train")
 
     model = os.path.join(folder, "model.keras")
     common = ["--manifest", sides["train"], "--output", folder, "--model", model,

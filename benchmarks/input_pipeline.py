@@ -26,11 +26,10 @@ import statistics
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from pyimagesearch import artifacts, cli, defaults, groups, labels
+from pyimagesearch import dataset as data
 
-from pyimagesearch import artifacts, cli, defaults, groups, labels  # noqa: E402
-from pyimagesearch import dataset as data  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PATHS = ("cpu", "device")
 

@@ -20,17 +20,15 @@ import csv
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from pyimagesearch import cli, groups, label_errors, labels
+from pyimagesearch import dataset as data
 
-from pyimagesearch import cli, groups, label_errors, labels  # noqa: E402
-from pyimagesearch import dataset as data  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 METHODS = (  # (name, cleanlab options): the default first

@@ -12,10 +12,7 @@ fifth of the 2018 pipeline's (see README, Speed and memory). Takes about 15 seco
 """
 
 import argparse
-import os
 import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def resident_mb(field="VmRSS"):
@@ -40,12 +37,12 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from pyimagesearch import training
+    from pyimagesearch import models
 
     steps.append(("TensorFlow and Keras imported", resident_mb()))
     size = (args.image_size, args.image_size)
-    model = training.build_model(size, args.labels, policy=training.choose_precision("auto"))
-    training.compile_model(model, 1e-3, 30, "cosine", 10)
+    model = models.build_model(size, args.labels, policy=models.choose_precision("auto"))
+    models.compile_model(model, 1e-3, 30, "cosine", 10)
     steps.append(("model built and compiled", resident_mb()))
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.batch_size, *size, 3), dtype=np.uint8)
@@ -53,7 +50,7 @@ def main(argv=None):
     model.train_on_batch(images, targets)
     model.predict_on_batch(images)
     steps.append(("one training step and one prediction", resident_mb()))
-    print(f"Keras {keras.__version__}, {training.choose_precision('auto')}, "
+    print(f"Keras {keras.__version__}, {models.choose_precision('auto')}, "
           f"{args.image_size}x{args.image_size}, batch {args.batch_size}")
     for name, megabytes in steps:
         print(f"  {name:<40} {megabytes:7.0f} MB")

@@ -30,10 +30,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from pyimagesearch import backbones, cli, defaults, files, labels, splits  # noqa: E402
-from pyimagesearch import dataset as data  # noqa: E402
+from pyimagesearch import backbones, cli, defaults, files, labels, splits
+from pyimagesearch import dataset as data
 
 METRICS = ("exact_match", "binary_accuracy", "macro_f1", "macro_map")
 
@@ -68,8 +66,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
              network=None):
     """Train one configuration on `pool`; its scores on the held-out images, its wall time
     and the images it was scored on and chose its epoch and thresholds by."""
-    from pyimagesearch import (augment, colours, decisions, evaluation, groups, recolour,
-                               training)
+    from pyimagesearch import (augment, colours, decisions, evaluation, groups, models,
+                               recolour, training)
 
     if config == "recipe":
         # The recipe validates on its test split, as in 2018, but keeps the last epoch and
@@ -86,8 +84,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
     if network is not None and network.backbone == "auto":
         network = dataclasses.replace(network, backbone=backbones.choose(
             "auto", size[0], colours.colour_group(model_groups) is not None)[0])
-    model = training.new_model(
-        size, class_names, model_groups, training.choose_precision("auto"),
+    model = models.new_model(
+        size, class_names, model_groups, models.choose_precision("auto"),
         defaults.RECIPE_BN_MOMENTUM if config == "recipe" else defaults.BN_MOMENTUM,
         (1e-3, epochs, "recipe" if config == "recipe" else "cosine",
          training.steps_per_epoch(len(train_index), 32)),
@@ -102,7 +100,7 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
                  if config != "recipe" else None)
     seconds = time.perf_counter() - started
     if config != "recipe" and defaults.FLIP_AVERAGE:
-        model = training.flip_averaged(model)
+        model = models.flip_averaged(model)
     test_probabilities = model.predict(dataset.images[held_out], verbose=0)
     if config == "recipe":
         chosen = decisions.top_k_decisions(test_probabilities, 2)

@@ -36,11 +36,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from pyimagesearch import defaults, files
 
-from pyimagesearch import defaults, files  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PARTS = ("load", "train", "classify", "scale")
 TARGETS = {  # figure: (minimum project advantage, "higher" or "lower" is better)
@@ -387,7 +385,7 @@ def child_train_project(spec):
     import keras
     import numpy as np
 
-    from pyimagesearch import artifacts, augment, training
+    from pyimagesearch import artifacts, augment, models, training
     from pyimagesearch import labels
 
     dataset, _ = project_load(spec, spec["training"] + spec["scored"])
@@ -396,11 +394,11 @@ def child_train_project(spec):
     held_index = np.flatnonzero(np.isin(dataset.paths, spec["scored"]))
     epochs = spec.get("project_epochs") or spec["epochs"]
     keras.utils.set_random_seed(42)
-    model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision(),
-                                 bn_momentum=defaults.BN_MOMENTUM if spec.get("bn_momentum") is None
-                                 else spec["bn_momentum"])
-    training.compile_model(model, 1e-3, epochs, "cosine",
-                           training.steps_per_epoch(len(train_index), 32))
+    model = models.build_model((96, 96), targets.shape[1], policy=models.choose_precision(),
+                               bn_momentum=defaults.BN_MOMENTUM if spec.get("bn_momentum") is None
+                               else spec["bn_momentum"])
+    models.compile_model(model, 1e-3, epochs, "cosine",
+                         training.steps_per_epoch(len(train_index), 32))
     batches = training.make_batches(dataset.images, targets, 32, augment.Augmentation(), 42,
                                     train_index)
     progress = make_progress(keras.callbacks.Callback, dataset.images[held_index],
@@ -410,7 +408,7 @@ def child_train_project(spec):
                              os.path.join(spec["work"], "project.pickle"), {})
     return {**progress.summary(), "train_images": len(train_index),
             "scored_images": len(held_index), "skipped": len(dataset.skipped),
-            "precision": training.choose_precision()}
+            "precision": models.choose_precision()}
 
 
 def make_progress(base, held_images, held_targets, spec):
@@ -468,15 +466,15 @@ def child_scale_project(spec):
     import keras
     import numpy as np
 
-    from pyimagesearch import augment, training
+    from pyimagesearch import augment, models, training
     from pyimagesearch import labels
 
     dataset, load_seconds = project_load(spec, spec["folder"])
     load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     binarizer, targets = labels.binarize(dataset.labels)
     keras.utils.set_random_seed(42)
-    model = training.build_model((96, 96), targets.shape[1], policy=training.choose_precision())
-    training.compile_model(model, 1e-3, 1, "cosine", len(targets) // 32)
+    model = models.build_model((96, 96), targets.shape[1], policy=models.choose_precision())
+    models.compile_model(model, 1e-3, 1, "cosine", len(targets) // 32)
     batches = training.make_batches(dataset.images, targets, 32, augment.Augmentation(), 42,
                                     np.arange(len(targets)))
     started = time.perf_counter()

@@ -38,8 +38,6 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 ROWS = {"recipe": "2018 script", "keras": "project keras", "litert": "project litert",
         "onnx": "project onnx"}

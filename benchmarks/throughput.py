@@ -20,8 +20,6 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 VARIANTS = ("fused", "unfused", "no-augmentation", "xla")
 
 
@@ -38,18 +36,18 @@ def measure(variant, images, targets, epochs):
     """Images per second of training over the epochs after the first."""
     import keras
 
-    from pyimagesearch import augment, smallervggnet, training
+    from pyimagesearch import augment, models, smallervggnet, training
 
     fused = smallervggnet.FusedBatchNormalization
     if variant == "unfused":
         smallervggnet.FusedBatchNormalization = keras.layers.BatchNormalization
     try:
-        model = training.build_model(images.shape[1:3], targets.shape[1],
-                                     policy=training.choose_precision("auto"))
+        model = models.build_model(images.shape[1:3], targets.shape[1],
+                                   policy=models.choose_precision("auto"))
     finally:
         smallervggnet.FusedBatchNormalization = fused
-    training.compile_model(model, 1e-3, epochs, "cosine",
-                           training.steps_per_epoch(len(images), 32))
+    models.compile_model(model, 1e-3, epochs, "cosine",
+                         training.steps_per_epoch(len(images), 32))
     if variant == "xla":
         model.jit_compile = True
     augmentation = augment.Augmentation()
@@ -77,14 +75,14 @@ def main(argv=None):
     cli.quiet_tensorflow()
     import numpy as np
 
-    from pyimagesearch import training
+    from pyimagesearch import models
 
     rng = np.random.default_rng(0)
     size = args.image_size
     images = rng.integers(0, 256, (args.images, size, size, 3), dtype=np.uint8)
     targets = rng.integers(0, 2, (args.images, 6)).astype("float32")
     print(f"{args.images} random {size}x{size} images, batch 32, {args.epochs} epochs "
-          f"(first not timed), {training.choose_precision('auto')}, {os.cpu_count()} cores")
+          f"(first not timed), {models.choose_precision('auto')}, {os.cpu_count()} cores")
     for variant in args.variants:
         rate = measure(variant, images, targets, max(2, args.epochs))
         print(f"  {variant:<16} {rate:7.1f} images/s", flush=True)

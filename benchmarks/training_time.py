@@ -19,11 +19,10 @@ import statistics
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from pyimagesearch import artifacts, cli, defaults, groups, labels
+from pyimagesearch import dataset as data
 
-from pyimagesearch import artifacts, cli, defaults, groups, labels  # noqa: E402
-from pyimagesearch import dataset as data  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DESIGNS = ("none", "auto")
 
@@ -39,7 +38,7 @@ def parse_args(argv=None):
 
 
 def benchmark(args):
-    from pyimagesearch import augment, recolour, training
+    from pyimagesearch import augment, models, recolour, training
 
     size = (args.image_size, args.image_size)
     dataset = data.load_dataset(args.dataset, size, progress=False)
@@ -48,8 +47,8 @@ def benchmark(args):
     runs = {}
     for design in DESIGNS:
         model_groups = groups.resolve(design, names, dataset.paths, dataset.labels)
-        model = training.new_model(
-            size, names, model_groups, training.choose_precision("auto"), defaults.BN_MOMENTUM,
+        model = models.new_model(
+            size, names, model_groups, models.choose_precision("auto"), defaults.BN_MOMENTUM,
             (1e-3, args.rounds * args.epochs, "cosine",
              training.steps_per_epoch(len(targets), 32)))
         runs[design] = {"model": model, "seconds": [], "recolouring": recolour.for_groups(

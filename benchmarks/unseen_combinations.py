@@ -29,12 +29,11 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+import root_scripts
+from pyimagesearch import files, labels
 
-import evaluate  # noqa: E402
-import train  # noqa: E402
-from pyimagesearch import files, labels  # noqa: E402
+ROOT = root_scripts.ROOT
+evaluate, train = root_scripts.load("evaluate"), root_scripts.load("train")
 
 
 def parse_args(argv=None):

@@ -31,11 +31,11 @@ def load(model_path, labelbin_path, backend="auto", trust_code=False):
     backend = choose(model_path, backend)
     if backend == "keras":
         cli.quiet_tensorflow()
-        from pyimagesearch import training
+        from pyimagesearch import models
 
         model, binarizer, description = artifacts.load_artifacts(
             model_path, labelbin_path, trust_code)
-        return KerasRunner(training.float32_model(model)), \
+        return KerasRunner(models.float32_model(model)), \
             [str(name) for name in binarizer.classes_], description
     class_names, description = artifacts.load_set(model_path, labelbin_path, need_model=False)
     path = exported_path(model_path, description, backend)

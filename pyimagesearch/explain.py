@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from pyimagesearch import artifacts, backbones, custom_objects, display, training
+from pyimagesearch import artifacts, backbones, custom_objects, display, models
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import UserError
 
@@ -100,7 +100,7 @@ def _network_for(model):
     the scores] out; prepared once per model (for a 16-bit model, on a float32 copy of the
     weights as they were then)."""
     if model not in _prepared:
-        _prepared[model] = _traced(training.float32_model(_inner(model)))
+        _prepared[model] = _traced(models.float32_model(_inner(model)))
     return _prepared[model]
 
 

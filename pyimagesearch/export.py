@@ -24,7 +24,7 @@ import warnings
 import keras
 import numpy as np
 
-from pyimagesearch import artifacts, backends, training
+from pyimagesearch import artifacts, backends, models
 from pyimagesearch.files import temporary_path
 
 # Each format's file (or folder) beside the model: fashion.keras -> fashion.tflite.
@@ -39,7 +39,7 @@ def path_for(model_path, fmt):
 
 def serving_model(model):
     """The float32 model behind a uint8 input named "image", any batch size."""
-    model = training.float32_model(model)
+    model = models.float32_model(model)
     _, height, width, channels = model.input_shape
     inputs = keras.Input((height, width, channels), dtype="uint8", name=INPUT_NAME)
     outputs = model(keras.ops.cast(inputs, "float32"))

@@ -16,7 +16,7 @@ the model is of the given yes or no, aggregated over the labels) ranks the image
 suspect first. The likely labels are those the probabilities choose by the project's own
 decision rule (decisions.make_decider: 0.5, or the most probable of each exclusive group).
 
-The trainings are the project's own (training.new_model and training.fit: the same network,
+The trainings are the project's own (models.new_model and training.fit: the same network,
 augmentation and label groups as train.py), only shorter and at a smaller image size.
 """
 
@@ -43,7 +43,7 @@ class Settings:
     batch_size: int = 32  # the recipe's
     learning_rate: float = 1e-3  # Adam's, cosine-decayed to zero over each training
     seed: int = 42  # folds, initialisation, shuffling
-    precision: str = defaults.PRECISIONS[0]  # training.choose_precision's choice
+    precision: str = defaults.PRECISIONS[0]  # models.choose_precision's choice
     method: str = "self_confidence"  # cleanlab's per-label score, aggregated over labels
 
 
@@ -117,14 +117,14 @@ def _train(images, given, split, class_names, groups, settings, counter):
     """One short training on the rows split[0], validated on split[1]; the model."""
     import keras
 
-    from pyimagesearch import augment, training
+    from pyimagesearch import augment, models, training
 
     learn, held_out = split
     keras.backend.clear_session()  # k models in one process: free the previous graph
     steps = training.steps_per_epoch(len(learn), settings.batch_size)
-    model = training.new_model(
+    model = models.new_model(
         (settings.image_size, settings.image_size), class_names, groups,
-        training.choose_precision(settings.precision), defaults.BN_MOMENTUM,
+        models.choose_precision(settings.precision), defaults.BN_MOMENTUM,
         (settings.learning_rate, settings.epochs, "cosine", steps))
     training.fit(model, (images, given, learn), (images, given, held_out), settings.epochs,
                  settings.batch_size, augment.Augmentation(), settings.seed + counter.start,
@@ -139,7 +139,7 @@ def _predict(model, images, rows):
 
     import tensorflow as tf
 
-    from pyimagesearch import training
+    from pyimagesearch import models, training
 
     # Each fold's new model traces its own prediction function, by design; TensorFlow warns
     # of "excessive retracing" from the fifth on.
@@ -147,7 +147,7 @@ def _predict(model, images, rows):
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        return training.predict(training.flip_averaged(training.float32_model(model)), images,
+        return training.predict(models.flip_averaged(models.float32_model(model)), images,
                                 rows, defaults.PREDICTION_BATCH)
     finally:
         logger.setLevel(level)
@@ -174,12 +174,12 @@ def measure_speed(size, class_names, groups, settings, steps=3):
     import keras
     import tensorflow as tf
 
-    from pyimagesearch import augment, training
+    from pyimagesearch import augment, models
 
     start = time.perf_counter()
-    model = training.new_model((size, size), class_names, groups,
-                               training.choose_precision(settings.precision),
-                               defaults.BN_MOMENTUM, (settings.learning_rate, 1, "cosine", 1))
+    model = models.new_model((size, size), class_names, groups,
+                             models.choose_precision(settings.precision),
+                             defaults.BN_MOMENTUM, (settings.learning_rate, 1, "cosine", 1))
     rng = np.random.default_rng(0)
     batch = rng.integers(0, 256, (settings.batch_size, size, size, 3), dtype=np.uint8)
     targets = rng.integers(0, 2, (settings.batch_size, len(class_names))).astype(np.float32)

@@ -78,11 +78,11 @@ def record(args):
     """What ran, so that the run can be repeated: its choices, the arithmetic "auto" chose,
     the data's absolute paths and the library versions; not where the outputs went (a
     moved output folder holds the same run)."""
-    from pyimagesearch import training
+    from pyimagesearch import models
 
     settings = choices(vars(args))
     settings["requested_precision"] = args.precision
-    settings["precision"] = training.choose_precision(args.precision).removeprefix("mixed_")
+    settings["precision"] = models.choose_precision(args.precision).removeprefix("mixed_")
     image_root = args.dataset or (os.path.dirname(os.path.abspath(args.manifest))
                                   if args.manifest else "dataset")
     settings.update(dataset=os.path.abspath(image_root), versions=versions(), **{

@@ -1,7 +1,6 @@
 """Shared fixtures: a tiny labelled dataset drawn here, and one model trained on it once."""
 
 import os
-import sys
 import tempfile
 
 import cv2
@@ -9,7 +8,6 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # Training caches decoded images under $XDG_CACHE_HOME: keep the tests' caches out of ~.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="test-cache-")

@@ -15,7 +15,8 @@ import pytest
 
 import export as export_command
 import train
-from pyimagesearch import Classifier, backbones, backends, checkpoint, explain, images, training
+from pyimagesearch import (Classifier, backbones, backends, checkpoint, explain, images, models,
+                           training)
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
 from tests.test_export import HAS_ONNX
@@ -43,7 +44,7 @@ def test_every_network_gives_a_probability_per_label(name, head):
     if head == "gap" and name != "smallervggnet":
         pytest.skip("the head choice is SmallerVGGNet's; applications pool")
     network = backbones.Network(name, head)
-    model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), 5, network=network)
+    model = models.build_model((IMAGE_SIZE, IMAGE_SIZE), 5, network=network)
     batch = np.random.default_rng(0).integers(0, 256, (3, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
     probabilities = np.asarray(model(batch))
     assert probabilities.shape == (3, 5) and np.isfinite(probabilities).all()
@@ -51,14 +52,14 @@ def test_every_network_gives_a_probability_per_label(name, head):
 
 
 def test_the_pooled_head_has_a_small_fraction_of_the_recipes_weights():
-    sizes = {head: training.build_model((96, 96), 6, network=backbones.Network(head=head))
+    sizes = {head: models.build_model((96, 96), 6, network=backbones.Network(head=head))
              .count_params() for head in ("flatten", "gap")}
     assert sizes["flatten"] > 8_000_000 and sizes["gap"] < 1_000_000
 
 
 def test_a_weights_file_is_loaded_into_the_backbone(tmp_path):
     path = application_weights("mobilenetv3small", tmp_path / "small.weights.h5", fill=0.01)
-    model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, network=backbones.Network(
+    model = models.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, network=backbones.Network(
         "mobilenetv3small", weights=path))
     (backbone,) = backbones.backbone_layers(model)
     assert all(np.allclose(weight, 0.01) for weight in backbone.get_weights())
@@ -67,7 +68,7 @@ def test_a_weights_file_is_loaded_into_the_backbone(tmp_path):
 def test_another_networks_weights_are_one_line(tmp_path):
     path = application_weights("efficientnetv2b0", tmp_path / "b0.weights.h5")
     with pytest.raises(UserError, match="does not hold weights for --backbone mobilenetv3small"):
-        training.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, network=backbones.Network(
+        models.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, network=backbones.Network(
             "mobilenetv3small", weights=path))
 
 

@@ -1,20 +1,18 @@
 """The benchmark the README quotes for accuracy runs end to end (tiny images, one epoch).
-benchmarks/speed.py needs tf_keras, which only its own requirements install."""
+benchmarks/speed.py needs tf_keras, which only its own requirements install. The benchmarks
+import as top-level modules, as `python benchmarks/x.py` runs them: pytest.ini puts
+benchmarks/ on the path."""
 
 import hashlib
 import json
 import os
 import shutil
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, make_dataset
+import real_photos
+from tests.conftest import make_dataset
 from tests.test_splits import held_out_by_the_2018_script
-
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-
-import real_photos  # noqa: E402
 
 
 def digest(path):
@@ -73,7 +71,6 @@ def test_speed_scores_the_recipes_held_out_files_less_copies_of_training_files(t
 
 @pytest.mark.slow
 def test_unseen_combinations_leaves_one_folder_out_and_scores_it(dataset_dir, tmp_path):
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import unseen_combinations
 
     folders = unseen_combinations.label_folders(dataset_dir)

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import classify
 import train
-from pyimagesearch import augment, backends, custom_objects, export, recolour, training
+from pyimagesearch import augment, backends, custom_objects, export, models, recolour, training
 from tests.conftest import draw
 
 STRENGTHS = dict(rotation=20.0, shift=0.15, shear=10.0, zoom=0.25, flip=True)
@@ -46,11 +46,11 @@ def test_with_the_same_seed_pair_its_warp_is_augmentations():
 
 
 def test_an_augmented_model_keeps_its_settings_through_rebuilds_and_saving(tmp_path):
-    network = training.build_model((24, 24), 3, policy="mixed_bfloat16")
-    model = training.augmented(network, augment.Augmentation(**STRENGTHS), seed=3)
-    training.compile_model(model, 1e-3, 1)
+    network = models.build_model((24, 24), 3, policy="mixed_bfloat16")
+    model = models.augmented(network, augment.Augmentation(**STRENGTHS), seed=3)
+    models.compile_model(model, 1e-3, 1)
     model.fit(images(8), np.ones((8, 3), np.float32), epochs=1, verbose=0)
-    rebuilt = training.float32_model(model)
+    rebuilt = models.float32_model(model)
     path = str(tmp_path / "augmented.keras")
     model.save(path)  # as the checkpoint saves it; --resume loads it this way
     loaded = keras.saving.load_model(path, compile=True,
@@ -58,12 +58,12 @@ def test_an_augmented_model_keeps_its_settings_through_rebuilds_and_saving(tmp_p
     for each in (rebuilt, loaded):
         (layer,) = [item for item in each.layers if isinstance(item, augment.OnDevice)]
         assert layer.augmentation == augment.Augmentation(**STRENGTHS) and layer.seed == 3
-        assert training.without_augmentation(each).name == network.name
+        assert models.without_augmentation(each).name == network.name
     batch = images()
     np.testing.assert_allclose(rebuilt.predict(batch, verbose=0),
-                               training.float32_model(network).predict(batch, verbose=0),
+                               models.float32_model(network).predict(batch, verbose=0),
                                atol=1e-6)
-    assert training.without_augmentation(network) is network
+    assert models.without_augmentation(network) is network
 
 
 def test_without_the_warp_make_batches_still_shuffles_and_recolours():
@@ -108,7 +108,7 @@ def test_a_model_trained_on_the_device_saves_classifies_and_exports(dataset_dir,
                           "--backend", "keras", "--json", "--no-annotate"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[0])["path"] == image
     # Exported with the layer in front, LiteRT still answers as Keras does.
-    with_layer = training.augmented(saved, augment.Augmentation(**STRENGTHS))
+    with_layer = models.augmented(saved, augment.Augmentation(**STRENGTHS))
     tflite = str(tmp_path / "augmented.tflite")
     export.write(with_layer, "litert", tflite, description.get("fingerprint", "test"))
     batch = images(5)

@@ -10,7 +10,8 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import artifacts, augment, backends, cache, classifier, decisions, labels, training
+from pyimagesearch import (artifacts, augment, backends, cache, classifier, decisions, labels,
+                           models, training)
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -128,7 +129,7 @@ def test_batch_classification_equals_one_by_one(trained):
 
 
 def test_save_load_gives_identical_predictions(tmp_path, dataset_dir):
-    model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), classes=4)
+    model = models.build_model((IMAGE_SIZE, IMAGE_SIZE), classes=4)
     binarizer, _ = labels.binarize([["red", "dress"], ["blue", "shirt"]])
     paths = (str(tmp_path / "m.model"), str(tmp_path / "labels.pickle"))
     artifacts.save_artifacts(model, binarizer, *paths, {})

@@ -12,7 +12,7 @@ from keras import layers
 
 import classify
 import train
-from pyimagesearch import artifacts, explain, training
+from pyimagesearch import artifacts, explain, models
 from tests.conftest import IMAGE_SIZE, draw, write_rgb
 
 RED, NOT_RED, BLUE = 0, 1, 2  # the hand-made model's labels
@@ -40,7 +40,7 @@ def hand_made_model(size=32):
     branch.get_layer("blue_detector").set_weights([np.reshape([-1.0, -1.0, 1.0], (1, 1, 3, 1)),
                                                    np.zeros(1)])
     branch.layers[-1].set_weights([np.array([[4.0]]), np.zeros(1)])
-    return training.flip_averaged(model)
+    return models.flip_averaged(model)
 
 
 def scene(seed=0):

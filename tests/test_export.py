@@ -88,9 +88,9 @@ def test_every_format_gives_the_keras_probabilities(exported):
 
 
 def test_a_bfloat16_model_saved_as_such_exports_in_float32(tmp_path):
-    from pyimagesearch import export, labels, training
+    from pyimagesearch import export, labels, models
 
-    model = training.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, policy="mixed_bfloat16")
+    model = models.build_model((IMAGE_SIZE, IMAGE_SIZE), 4, policy="mixed_bfloat16")
     assert model.layers[-1].dtype_policy.name == "mixed_bfloat16"
     binarizer, _ = labels.binarize([["red", "dress"], ["blue", "shirt"]])
     path = str(tmp_path / "bf16.keras")
@@ -129,7 +129,6 @@ def test_classify_decides_the_same_on_every_backend(exported):
 
 TF_FREE = """
 import sys
-sys.path.insert(0, {root!r})
 import {module}
 code = {module}.main({argv!r})
 heavy = sorted(name for name in ("tensorflow", "keras", "tf_keras") if name in sys.modules)
@@ -141,20 +140,25 @@ print("HEAVY", heavy, "CODE", code)
 def test_the_litert_path_imports_no_tensorflow(exported, tmp_path, command):
     model, labelbin = exported["model"], exported["labelbin"]
     if command == "classify":
-        script = TF_FREE.format(root=ROOT, module="classify", argv=[
+        script = TF_FREE.format(module="classify", argv=[
             "--model", model, "--labelbin", labelbin, "--image", EXAMPLES[0], "--no-annotate"])
     elif command == "evaluate":
-        script = TF_FREE.format(root=ROOT, module="evaluate", argv=[
+        script = TF_FREE.format(module="evaluate", argv=[
             "--model", model, "--labelbin", labelbin, "--dataset", exported["dataset"],
             "--report", str(tmp_path / "report.json")])
     else:
-        script = (f"import sys\nsys.path.insert(0, {ROOT!r})\nfrom pyimagesearch import Classifier\n"
+        script = ("import sys\nfrom pyimagesearch import Classifier\n"
                   f"clf = Classifier.load({model!r})\nresults = clf.predict([{EXAMPLES[0]!r}])\n"
                   "assert clf.backend == 'litert' and results[0]['labels']\n"
                   "heavy = sorted(n for n in ('tensorflow', 'keras') if n in sys.modules)\n"
                   "print('HEAVY', heavy, 'CODE', 0)\n")
+    # Run outside the checkout. The scripts are found through PYTHONPATH; the API snippet
+    # (README.md's) through the installed package alone, as a user's code finds it.
+    environment = {**os.environ, "PYTHONPATH": ROOT}
+    if command == "api":
+        del environment["PYTHONPATH"]
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+                          timeout=300, cwd=tmp_path, env=environment)
     assert done.returncode == 0, done.stderr
     assert "HEAVY [] CODE 0" in done.stdout, done.stdout + done.stderr
 
@@ -194,10 +198,10 @@ def test_a_bad_litert_file_is_one_error_naming_it(exported, tmp_path, capsys, da
         with open(tflite, "r+b") as handle:
             handle.truncate(os.path.getsize(tflite) // 2)
     else:  # a LiteRT file exported from another model: not the one the description names
-        from pyimagesearch import export, training
+        from pyimagesearch import export, models
 
         size = IMAGE_SIZE if damage == "other-run" else IMAGE_SIZE * 2
-        other = training.build_model((size, size), 4)
+        other = models.build_model((size, size), 4)
         export.write(other, "litert", tflite, "elsewhere")
         if damage == "wrong-size":  # ... even with the description updated to name it
             description = artifacts.load_description(model)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import custom_objects, grouped, groups, training
+from pyimagesearch import custom_objects, grouped, groups, models
 
 NAMES = ["black", "blue", "dress", "jeans", "red", "shirt"]
 GROUPS = [groups.Group("colour", ("black", "blue", "red"), True),
@@ -14,7 +14,7 @@ GROUPS = [groups.Group("colour", ("black", "blue", "red"), True),
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(0)
-    return training.build_model((32, 32), 6, groups=GROUPS, class_names=NAMES)
+    return models.build_model((32, 32), 6, groups=GROUPS, class_names=NAMES)
 
 
 def images(count=4, seed=0):
@@ -63,11 +63,11 @@ def test_loss_is_categorical_per_exclusive_group():
 
 
 def test_trains_saves_and_loads_with_flip_averaging(model, tmp_path):
-    training.compile_model(model, 1e-3, 1, "cosine", 1, loss=grouped.loss(NAMES, GROUPS))
+    models.compile_model(model, 1e-3, 1, "cosine", 1, loss=grouped.loss(NAMES, GROUPS))
     targets = np.zeros((4, 6), "float32")
     targets[:, [0, 2]] = 1
     model.fit(images(), targets, epochs=1, verbose=0)
-    averaged = training.flip_averaged(model)
+    averaged = models.flip_averaged(model)
     batch = images(seed=3)
     both = (model.predict(batch, verbose=0) + model.predict(batch[:, :, ::-1], verbose=0)) / 2
     np.testing.assert_allclose(averaged.predict(batch, verbose=0), both, atol=1e-5)

@@ -137,7 +137,8 @@ def check_what_is_on_disk(output):
         artifacts.load_model(model_path)
         found.append("model")
     if os.path.exists(labelbin):
-        artifacts.load_labels(labelbin)
+        artifacts.labelbin_labels(labelbin)
+        artifacts.read_labels_json(labelbin)  # None where the run left none
         found.append("labels")
     for name in ("fashion.keras.json", "fashion.keras.evaluation.json", "fashion.keras.audit.json"):
         if os.path.exists(os.path.join(output, name)):

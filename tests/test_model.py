@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from pyimagesearch import custom_objects, training
+from pyimagesearch import custom_objects, models
 from pyimagesearch.smallervggnet import SmallerVGGNet
 
 
@@ -48,7 +48,7 @@ def test_channels_first_builds_with_channel_axis_first():
 
 
 def test_wrapped_model_takes_uint8_and_scales_it():
-    model = training.build_model((16, 16), classes=3)
+    model = models.build_model((16, 16), classes=3)
     values = np.arange(256, dtype=np.uint8)  # every uint8 value, 255 included
     images = np.resize(values, (1, 16, 16, 3))
     output = model.predict(images, verbose=0)
@@ -69,7 +69,7 @@ def test_exact_match_needs_every_label_right():
 
 def test_decay_matches_keras2_formula():
     """Keras 2's Adam(decay=lr/epochs) used lr / (1 + decay * step)."""
-    schedule = training.recipe_decay(learning_rate=1e-3, epochs=30)
+    schedule = models.recipe_decay(learning_rate=1e-3, epochs=30)
     for step in (0, 1, 100, 2000):
         expected = 1e-3 / (1 + (1e-3 / 30) * step)
         assert float(schedule(step)) == pytest.approx(expected, rel=1e-6)
@@ -77,8 +77,8 @@ def test_decay_matches_keras2_formula():
 
 @pytest.mark.parametrize("precision", ["bfloat16", "float16"])
 def test_mixed_precision_keeps_float32_probabilities(precision):
-    policy = training.choose_precision(precision)
-    model = training.build_model((32, 32), classes=3, policy=policy)
+    policy = models.choose_precision(precision)
+    model = models.build_model((32, 32), classes=3, policy=policy)
     assert keras.mixed_precision.dtype_policy().name == "float32"  # global default untouched
     images = np.random.default_rng(2).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
     output = model.predict(images, verbose=0)
@@ -100,14 +100,14 @@ def test_auto_precision_follows_the_hardware(monkeypatch, gpus, cpu_flags, polic
             raise FileNotFoundError(path)
         return io.StringIO(f"processor\t: 0\nflags\t\t: {cpu_flags}\n")
 
-    monkeypatch.setattr(training, "open", cpuinfo, raising=False)  # shadows the builtin there
-    monkeypatch.setattr(training.tf.config, "list_physical_devices",
+    monkeypatch.setattr(models, "open", cpuinfo, raising=False)  # shadows the builtin there
+    monkeypatch.setattr(models.tf.config, "list_physical_devices",
                         lambda kind=None: list(gpus) if kind == "GPU" else [])
-    assert training.choose_precision("auto") == policy
+    assert models.choose_precision("auto") == policy
     # A precision asked for by name is taken whatever the hardware.
-    assert training.choose_precision("float32") == "float32"
-    assert training.choose_precision("bfloat16") == "mixed_bfloat16"
-    assert training.choose_precision("float16") == "mixed_float16"
+    assert models.choose_precision("float32") == "float32"
+    assert models.choose_precision("bfloat16") == "mixed_bfloat16"
+    assert models.choose_precision("float16") == "mixed_float16"
 
 
 def test_seeded_augmentation_is_repeatable_and_varies_with_the_seed():
@@ -158,7 +158,7 @@ def test_bn_momentum_sets_how_fast_prediction_statistics_follow_training():
     moved = {}
     for momentum in (0.9, 0.99):
         keras.utils.set_random_seed(0)
-        model = training.build_model((16, 16), classes=2, bn_momentum=momentum)
+        model = models.build_model((16, 16), classes=2, bn_momentum=momentum)
         model.compile(optimizer="sgd", loss="binary_crossentropy")
         model.fit(images, targets, batch_size=32, epochs=10, verbose=0)
         network = model.get_layer("smallervggnet")

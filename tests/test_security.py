@@ -50,10 +50,9 @@ def test_binarizer_pickled_by_2018_scikit_learn_still_loads(tmp_path):
     assert b"sklearn.preprocessing.label\n" in old
     path = tmp_path / "mlb.pickle"
     path.write_bytes(old)
-    loaded = artifacts.load_labelbin(str(path))
-    assert list(loaded.classes_) == ["blue", "dress", "jeans", "red"]
+    assert artifacts.labelbin_labels(str(path)) == ["blue", "dress", "jeans", "red"]
     path.write_bytes(pickle.dumps(binarizer, protocol=2))  # bytes spelled via _codecs.encode
-    assert list(artifacts.load_labelbin(str(path)).classes_) == ["blue", "dress", "jeans", "red"]
+    assert artifacts.labelbin_labels(str(path)) == ["blue", "dress", "jeans", "red"]
 
 
 def _text(value):
@@ -96,7 +95,7 @@ def test_label_pickle_growing_a_dtype_over_its_buffer_is_refused(trained, tmp_pa
     crafted.write_bytes(_dtype_grown_over_its_buffer(2, 4096))
     assert len(crafted.read_bytes()) < 600
     with pytest.raises(UserError, match="grown.pickle") as error:
-        artifacts.load_labelbin(str(crafted))
+        artifacts.labelbin_labels(str(crafted))
     assert len(str(error.value)) < 400  # no memory dumped into the message
     crafted.write_bytes(_dtype_grown_over_its_buffer(4, 4096))  # as many labels as the model
     code = classify.main(["--model", trained["model"], "--labelbin", str(crafted), "--image",
@@ -126,7 +125,7 @@ def test_label_pickle_allocating_a_huge_array_is_refused(tmp_path):
     crafted = tmp_path / "huge.pickle"
     crafted.write_bytes(_huge_array())
     with pytest.raises(UserError, match="huge.pickle"):
-        artifacts.load_labelbin(str(crafted))
+        artifacts.labelbin_labels(str(crafted))
 
 
 @pytest.mark.slow
@@ -139,7 +138,7 @@ def test_label_pickle_naming_a_far_memo_slot_is_refused_without_allocating(tmp_p
               "import sklearn.preprocessing\n"
               "from pyimagesearch import artifacts, errors\n"
               "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-              "try:\n    artifacts.load_labelbin(sys.argv[1])\n"
+              "try:\n    artifacts.labelbin_labels(sys.argv[1])\n"
               "except errors.UserError as error:\n    sys.exit(f'error: {error}')\n")
     result = subprocess.run([sys.executable, "-c", script, str(crafted)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300,
@@ -154,15 +153,16 @@ def test_label_file_too_large_to_be_labels_is_not_read(tmp_path):
     binarizer = MultiLabelBinarizer().fit([["red", "dress"]])
     crafted.write_bytes(pickle.dumps(binarizer) + b"\0" * (11 << 20))  # what follows STOP
     with pytest.raises(UserError, match="large.pickle"):
-        artifacts.load_labelbin(str(crafted))
+        artifacts.labelbin_labels(str(crafted))
 
 
 def test_labels_json_is_preferred_to_the_pickle(trained, tmp_path):
-    shutil.copy(trained["labelbin"], tmp_path / "mlb.pickle")
-    shutil.copy(trained["labelbin"] + ".json", tmp_path / "mlb.pickle.json")
+    for name in ("fashion.keras", "fashion.keras.json", "mlb.pickle.json"):
+        shutil.copy(os.path.join(trained["output"], name), tmp_path / name)
     (tmp_path / "mlb.pickle").write_bytes(b"garbage that is never unpickled")
-    binarizer, fingerprint = artifacts.load_labels(str(tmp_path / "mlb.pickle"))
-    assert list(binarizer.classes_) == ["blue", "dress", "red", "shirt"] and fingerprint
+    labels, description = artifacts.load_set(str(tmp_path / "fashion.keras"),
+                                             str(tmp_path / "mlb.pickle"))
+    assert labels == ["blue", "dress", "red", "shirt"] and description["fingerprint"]
 
 
 def test_mismatched_fingerprints_are_refused(trained, tmp_path):

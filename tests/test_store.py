@@ -7,7 +7,7 @@ import pytest
 
 import train
 from pyimagesearch import dataset as data
-from pyimagesearch import training
+from pyimagesearch import models, training
 from pyimagesearch.cache import ImageCache
 from pyimagesearch.store import RowFile
 from tests.conftest import make_dataset
@@ -102,7 +102,7 @@ def test_batches_and_predictions_from_a_file_equal_those_from_memory(tmp_path):
     for (a, b), (c, d) in zip(from_file, from_memory):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
-    model = training.build_model((16, 16), 2)
+    model = models.build_model((16, 16), 2)
     np.testing.assert_allclose(training.predict(model, rows, index),
                                model.predict(images[index], verbose=0), rtol=1e-5, atol=1e-6)
 

@@ -35,9 +35,7 @@ import sys
 import cv2
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from pyimagesearch import cli, files  # noqa: E402  the project's flag types, atomic writes
+from pyimagesearch import cli, files  # the project's flag types, atomic writes
 
 CLASSES = ("black_jeans", "blue_dress", "blue_jeans", "blue_shirt", "red_dress", "red_shirt")
 # Every colour and item the generator draws; the catalogue is their product. The recipe's three
