@@ -10,7 +10,7 @@ Usage:
 """
 
 import argparse
-import importlib
+import importlib.util
 import os
 import re
 import sys
@@ -29,10 +29,14 @@ DEFAULT_CLAUSE = "(default: "
 
 
 def build_parser(script):
-    """The script's parser, from its own build_parser()."""
-    if ROOT not in sys.path:
-        sys.path.insert(0, ROOT)
-    return importlib.import_module(script[:-3]).build_parser()
+    """The script's parser, from its own build_parser(). The scripts are not in the installed
+    package, so each is loaded from its file rather than by changing the module path."""
+    if script[:-3] in sys.modules:  # imported already (the tests import the scripts)
+        return sys.modules[script[:-3]].build_parser()
+    spec = importlib.util.spec_from_file_location(script[:-3], os.path.join(ROOT, script))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_parser()
 
 
 def shown(value):
