@@ -1,24 +1,28 @@
 """Tests for the synthetic fashion generator: reproducible, well-formed, colour-true images,
 and catalogues with absent colour-item pairs.
 
-Usage: .venv/bin/python -m pytest tests/test_synthetic.py  (the generator is tools/synthetic.py)
+Usage: .venv/bin/python -m pytest tests/test_synthetic.py  (the generator is tools/synthetic.py,
+drawing with tools/renderer/)
 """
 
 import colorsys
 import itertools
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import pytest
 
 from pyimagesearch import dataset
-from tools import synthetic
+from tests.conftest import ROOT
+from tools import renderer, synthetic
 
 
 def render(seed, colour, item, size=64):
     """One rendered scene and its garment coverage from a fresh generator."""
-    return synthetic.render_scene(np.random.default_rng(seed), colour, item, size)
+    return renderer.render_scene(np.random.default_rng(seed), colour, item, size)
 
 
 def relative_files(directory):
@@ -28,14 +32,14 @@ def relative_files(directory):
 
 
 def test_same_seed_gives_identical_images_and_different_seeds_do_not():
-    first = synthetic.render_garment(np.random.default_rng(7), "red", "dress", 96)
-    second = synthetic.render_garment(np.random.default_rng(7), "red", "dress", 96)
-    other = synthetic.render_garment(np.random.default_rng(8), "red", "dress", 96)
+    first = renderer.render_garment(np.random.default_rng(7), "red", "dress", 96)
+    second = renderer.render_garment(np.random.default_rng(7), "red", "dress", 96)
+    other = renderer.render_garment(np.random.default_rng(8), "red", "dress", 96)
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize("colour, item", list(itertools.product(synthetic.COLOURS, synthetic.ITEMS)))
+@pytest.mark.parametrize("colour, item", list(itertools.product(renderer.COLOURS, renderer.ITEMS)))
 def test_every_colour_and_item_renders_a_visible_garment(colour, item):
     image, coverage = render(3, colour, item)
     assert image.shape == (64, 64, 3) and image.dtype == np.uint8
@@ -46,15 +50,15 @@ def test_every_colour_and_item_renders_a_visible_garment(colour, item):
 
 
 def test_default_size_is_128_rgb():
-    image = synthetic.render_garment(np.random.default_rng(0), "blue", "jeans")
+    image = renderer.render_garment(np.random.default_rng(0), "blue", "jeans")
     assert image.shape == (128, 128, 3) and image.dtype == np.uint8
 
 
 def test_unknown_garment_is_rejected():
     with pytest.raises(ValueError):
-        synthetic.render_garment(np.random.default_rng(0), "purple", "dress")
+        renderer.render_garment(np.random.default_rng(0), "purple", "dress")
     with pytest.raises(ValueError):
-        synthetic.render_garment(np.random.default_rng(0), "red", "hat")
+        renderer.render_garment(np.random.default_rng(0), "red", "hat")
 
 
 def mean_garment_colour(colour, item, count=6):
@@ -66,7 +70,7 @@ def mean_garment_colour(colour, item, count=6):
     return np.concatenate(pixels).mean(axis=0)
 
 
-@pytest.mark.parametrize("item", synthetic.ITEMS)
+@pytest.mark.parametrize("item", renderer.ITEMS)
 def test_colour_families_differ_on_the_garment(item):
     red, green, blue = 0, 1, 2
     red_mean = mean_garment_colour("red", item)
@@ -85,7 +89,7 @@ def mean_garment_hsv(colour, item):
     return hue * 360, saturation, value
 
 
-@pytest.mark.parametrize("item", synthetic.ITEMS)
+@pytest.mark.parametrize("item", renderer.ITEMS)
 def test_new_colour_families_are_colour_true_on_the_garment(item):
     hue, saturation, value = mean_garment_hsv("white", item)
     assert saturation < 0.12 and value > 0.7
@@ -121,11 +125,11 @@ def edge_strength(image, coverage):
     return magnitude[outline].mean(), magnitude[away].mean()
 
 
-@pytest.mark.parametrize("item", synthetic.ITEMS)
+@pytest.mark.parametrize("item", renderer.ITEMS)
 def test_white_garments_stand_out_from_a_white_backdrop(monkeypatch, item):
     # The hardest case: every backdrop a studio white, as nearly half of all backdrops are.
-    monkeypatch.setattr(synthetic, "sample_background_colour",
-                        lambda rng: synthetic.hsv_colour(40, 0.04, 0.96))
+    monkeypatch.setattr(renderer.colours, "sample_background_colour",
+                        lambda rng: renderer.colours.hsv_colour(40, 0.04, 0.96))
     strengths = np.array([edge_strength(*render(seed, "white", item)) for seed in range(5)])
     outline, backdrop = strengths.mean(axis=0)
     assert outline > 2 * backdrop
@@ -135,7 +139,7 @@ def light_backdrop_share(colour, count=60):
     """Share of small renders whose four corners show a light, nearly grey backdrop."""
     shares = []
     for seed in range(count):
-        image = synthetic.render_garment(np.random.default_rng(500 + seed), colour, "dress", 32)
+        image = renderer.render_garment(np.random.default_rng(500 + seed), colour, "dress", 32)
         corners = image[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float64) / 255
         hsv = [colorsys.rgb_to_hsv(*corner) for corner in corners]
         shares.append(np.mean([value > 0.65 and saturation < 0.2 for _, saturation, value in hsv]))
@@ -183,6 +187,15 @@ def test_cli_writes_expected_files_and_one_summary_line(tmp_path, capsys):
     assert (dataset / "blue_shirt" / "blue_shirt_0000.jpg").read_bytes() == before
 
 
+def test_runs_as_a_script_from_another_folder(tmp_path):
+    # As documented, `python tools/synthetic.py`: the renderer is found beside the script.
+    script = os.path.join(ROOT, "tools", "synthetic.py")
+    result = subprocess.run([sys.executable, script, "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--catalogue" in result.stdout
+
+
 def test_cli_refuses_a_folder_holding_someone_elses_files(tmp_path):
     dataset = tmp_path / "dataset"
     (dataset / "red_dress").mkdir(parents=True)
@@ -201,17 +214,17 @@ def pair_names(pairs):
 
 
 def test_catalogue_pairs_leave_six_out_and_keep_every_colour_and_item_in_three_folders():
-    all_pairs = set(itertools.product(synthetic.COLOURS, synthetic.ITEMS))
-    assert {"white", "brown", "green"} <= set(synthetic.COLOURS) and len(synthetic.COLOURS) == 6
-    assert {"shoes", "shorts"} <= set(synthetic.ITEMS) and len(synthetic.ITEMS) == 5
+    all_pairs = set(itertools.product(renderer.COLOURS, renderer.ITEMS))
+    assert {"white", "brown", "green"} <= set(renderer.COLOURS) and len(renderer.COLOURS) == 6
+    assert {"shoes", "shorts"} <= set(renderer.ITEMS) and len(renderer.ITEMS) == 5
     absent_sets = set()
     for seed in range(20):
         present, absent = synthetic.catalogue_pairs(seed)
         assert (present, absent) == synthetic.catalogue_pairs(seed)  # the seed decides
         assert len(present) == 24 and len(absent) == 6 and set(present) | set(absent) == all_pairs
-        for colour in synthetic.COLOURS:
+        for colour in renderer.COLOURS:
             assert sum(pair_colour == colour for pair_colour, _ in present) >= 3
-        for item in synthetic.ITEMS:
+        for item in renderer.ITEMS:
             assert sum(pair_item == item for _, pair_item in present) >= 3
         absent_sets.add(tuple(absent))
     assert len(absent_sets) > 10  # not one fixed choice
@@ -231,7 +244,7 @@ def test_generate_catalogue_writes_present_folders_and_the_absent_list(tmp_path)
     found = dataset.labelled_images(str(first))
     assert len(found) == 24
     labels_found = {label for _, labels in found for label in labels}
-    assert labels_found == set(synthetic.COLOURS + synthetic.ITEMS)
+    assert labels_found == set(renderer.COLOURS + renderer.ITEMS)
     image = cv2.imread(str(first / expected[-1]))
     assert image.shape == (32, 32, 3)
 
