@@ -18,11 +18,11 @@ import argparse
 import json
 import sys
 
-from pyimagesearch import cli, defaults
+from pyimagesearch import cli, defaults, runfiles
 
 DEFAULTS = dict(
     model=defaults.MODEL,  # where train.py puts it by default
-    labelbin=defaults.LABELBIN,  # likewise
+    labelbin=None,  # mlb.pickle beside --model (runfiles.RunFiles), as train.py puts it
     annotated=defaults.ANNOTATED,  # folder for the drawn images
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
     backend="auto",  # LiteRT where training exported one, else Keras
@@ -37,7 +37,8 @@ def build_parser():
     add("-i", "--image", nargs="+", required=True, metavar="PATH",
         help="image files and/or folders (searched recursively)")
     add("-m", "--model", help="trained model (default: %(default)s)")
-    add("-l", "--labelbin", help="label binarizer from the same run (default: %(default)s)")
+    add("-l", "--labelbin", help="label binarizer from the same run "
+        f"(default: {defaults.LABELBIN_NAME} beside --model)")
     rule = parser.add_mutually_exclusive_group()
     rule.add_argument("--threshold", type=cli.number(0, 1), metavar="P",
                       help="one threshold for every label instead of the tuned ones")
@@ -66,7 +67,9 @@ def build_parser():
 
 
 def parse_args(argv=None):
-    return build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    args.labelbin = runfiles.RunFiles(args.model, args.labelbin).labelbin
+    return args
 
 
 def classify(args):

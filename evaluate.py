@@ -15,11 +15,11 @@ import argparse
 import os
 import sys
 
-from pyimagesearch import cli, defaults
+from pyimagesearch import cli, defaults, runfiles
 
 DEFAULTS = dict(
     model=defaults.MODEL,  # where train.py puts it by default
-    labelbin=defaults.LABELBIN,  # likewise
+    labelbin=None,  # mlb.pickle beside --model (runfiles.RunFiles), as train.py puts it
     batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
     backend="auto",  # LiteRT where training exported one, else Keras
 )
@@ -34,7 +34,8 @@ def build_parser():
     add("--path-column", help="manifest column with the image paths (default: guessed)")
     add("--labels-column", help="manifest column with the labels (default: guessed)")
     add("-m", "--model", help="trained model (default: %(default)s)")
-    add("-l", "--labelbin", help="label binarizer of the same run (default: %(default)s)")
+    add("-l", "--labelbin", help="label binarizer of the same run "
+        f"(default: {defaults.LABELBIN_NAME} beside --model)")
     rule = parser.add_mutually_exclusive_group()
     rule.add_argument("--threshold", type=cli.number(0, 1), help="one threshold for every label")
     rule.add_argument("--top-k", type=cli.integer(minimum=1),
@@ -61,6 +62,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not args.dataset and not args.manifest:
         parser.error("give --dataset, --manifest, or both")
+    args.labelbin = runfiles.RunFiles(args.model, args.labelbin).labelbin
     return args
 
 
@@ -72,10 +74,8 @@ def evaluate(args):
 
 def _output_paths(args):
     """(JSON report, HTML report or None): by default beside the model, named by the data."""
-    from pyimagesearch import artifacts
-
     name = os.path.basename(os.path.normpath(args.manifest or args.dataset))
-    path = args.report or artifacts.report_path(args.model, f"evaluation-{name}")
+    path = args.report or runfiles.RunFiles(args.model).report(f"evaluation-{name}")
     stem, extension = os.path.splitext(path)
     html = None if args.no_html else args.html or (
         stem if extension.lower() == ".json" else path) + ".html"
@@ -84,11 +84,10 @@ def _output_paths(args):
 
 def _output_plan(args, json_path, html_path):
     """The two reports, against each other and the model's files and the data."""
-    from pyimagesearch import artifacts, defaults, outputs
+    from pyimagesearch import artifacts, outputs
 
     plan = outputs.Plan().file("--report", json_path).file("--html", html_path)
-    labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
-    for name, path in artifacts.set_files(args.model, labelbin).items():
+    for name, path in artifacts.set_files(args.model, args.labelbin).items():
         plan.reads(name, path)
     plan.manifest("--manifest", args.manifest, args.dataset,
                   (args.path_column, args.labels_column))

@@ -13,13 +13,9 @@ the extra packages: pip install -r requirements-onnx.txt.
 """
 
 import argparse
-import os
 import sys
 
-from pyimagesearch import cli, defaults
-
-SUFFIXES = {"litert": ".tflite", "savedmodel": ".savedmodel", "onnx": ".onnx"}  # as
-FORMATS = tuple(SUFFIXES)  # pyimagesearch/export.py's, without its imports
+from pyimagesearch import cli, defaults, runfiles
 
 
 def build_parser():
@@ -27,8 +23,9 @@ def build_parser():
     add = parser.add_argument
     add("-m", "--model", default=defaults.MODEL, help="trained model (default: %(default)s)")
     add("-l", "--labelbin", default=None,
-        help=f"its label file (default: {defaults.LABELBIN_NAME} beside the model)")
-    add("-f", "--format", nargs="+", choices=FORMATS, default=["litert"], dest="formats",
+        help=f"its label file (default: {defaults.LABELBIN_NAME} beside --model)")
+    add("-f", "--format", nargs="+", choices=runfiles.EXPORT_FORMATS, default=["litert"],
+        dest="formats",
         help="litert (.tflite), savedmodel (a folder for TensorFlow Serving), onnx "
              "(default: %(default)s)")
     add("--trust-model-code", action="store_true",
@@ -42,21 +39,20 @@ def parse_args(argv=None):
 
 
 def export_model(args):
-    from pyimagesearch import artifacts, backends, files, outputs
-    from pyimagesearch.errors import UserError
+    from pyimagesearch import artifacts, outputs
 
-    labelbin = args.labelbin or os.path.join(os.path.dirname(args.model), defaults.LABELBIN_NAME)
+    run = runfiles.RunFiles(args.model, args.labelbin)
     plan = outputs.Plan()
-    for fmt in dict.fromkeys(args.formats):  # as export.path_for, without importing Keras
-        plan.file(f"the {fmt} export", os.path.splitext(args.model)[0] + SUFFIXES[fmt])
-    for name, path in artifacts.set_files(args.model, labelbin).items():
+    for fmt in dict.fromkeys(args.formats):
+        plan.file(f"the {fmt} export", run.export(fmt))
+    for name, path in artifacts.set_files(run.model, run.labelbin).items():
         if not name.startswith("the ") or not name.endswith(" export"):  # replaced on purpose
             plan.reads(name, path)
     with plan.checked():
-        return _export(args, labelbin)
+        return _export(args, run)
 
 
-def _export(args, labelbin):
+def _export(args, run):
     from pyimagesearch import artifacts, backends, files
     from pyimagesearch.errors import UserError
 
@@ -65,20 +61,20 @@ def _export(args, labelbin):
     cli.quiet_tensorflow()
     from pyimagesearch import export
 
-    model, _, description = artifacts.load_artifacts(args.model, labelbin, args.trust_model_code)
+    model, _, description = artifacts.load_artifacts(run.model, run.labelbin,
+                                                     args.trust_model_code)
     if not description:
-        raise UserError(f"{args.model} has no description "
-                        f"({artifacts.description_path(args.model)}): it was not saved by "
-                        "train.py; train again")
+        raise UserError(f"{args.model} has no description ({run.description}): it was not "
+                        "saved by train.py; train again")
     with files.lock_for(args.model):
         exports = dict(description.get("exports") or {})
         for fmt in dict.fromkeys(args.formats):
-            path = export.path_for(args.model, fmt)
+            path = run.export(fmt)
             exports[fmt] = export.write(model, fmt, path, description["fingerprint"])
             print(f"wrote {path}")
-        artifacts.write_json(artifacts.description_path(args.model),
+        artifacts.write_json(run.description,
                              {**artifacts.load_description(args.model), "exports": exports})
-    print(f"listed in {artifacts.description_path(args.model)}")
+    print(f"listed in {run.description}")
     return 0
 
 

@@ -18,6 +18,7 @@ import shlex
 import sys
 
 from pyimagesearch import cli, decisions, defaults, distribute, groups, run_settings  # cheap
+from pyimagesearch import runfiles
 from pyimagesearch.errors import Interrupted, UserError
 
 DEFAULTS = dict(
@@ -225,7 +226,7 @@ def _run(args):
     from pyimagesearch import audit, checkpoint, labels
     from pyimagesearch import dataset as data
 
-    state = _resume_state(args, checkpoint.folder_for(args.model))
+    state = _resume_state(args, _files(args).checkpoint)
     args.backbone, args.image_size = _network_choice(args)  # "auto" resolved, and recorded
     if args.resume and state is None:
         if _finished(args):
@@ -233,7 +234,7 @@ def _run(args):
                   "settings; run without --resume to train again")
             return 0
         raise UserError(f"nothing to resume: no checkpoint in "
-                        f"{checkpoint.folder_for(args.model)}; run without --resume to train "
+                        f"{_files(args).checkpoint}; run without --resume to train "
                         "from the first epoch")
     cache_dir = _check_outputs(args)  # again: a resumed run may read its recorded data
     size = (args.image_size, args.image_size)
@@ -270,37 +271,42 @@ def _run(args):
         reports={"audit": dataset_audit, "evaluation": report},  # one set, one save id
         exports=_exports(args, model), extras=_staged_copies(args))
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
-    checkpoint.remove(checkpoint.folder_for(args.model))  # the run is complete and saved
+    checkpoint.remove(_files(args).checkpoint)  # the run is complete and saved
     print(evaluation.format_report(report))
     print(f"kept epoch {best_epoch} of {len(history['loss'])}; saved {args.model}, "
           f"{args.labelbin}, {args.plot}")
     if not args.no_report:
         _write_report(args, model, report, scored, (dataset.images, validation_index), cuts,
                       dict(audit=dataset_audit, settings=settings, history_plot=args.plot))
-    elif os.path.isfile(f"{args.model}.report.html"):  # it describes the model just replaced
-        os.remove(f"{args.model}.report.html")
-        print(f"removed {args.model}.report.html: it described the previous model")
+    elif os.path.isfile(_files(args).html_report):  # it describes the model just replaced
+        os.remove(_files(args).html_report)
+        print(f"removed {_files(args).html_report}: it described the previous model")
     return 0
+
+
+def _files(args):
+    """The names of this run's files (pyimagesearch/runfiles.py)."""
+    return runfiles.RunFiles(args.model, args.labelbin)
 
 
 def _output_plan(args):
     """Every file and folder this run writes, against each other and against its inputs
     (pyimagesearch/outputs.py)."""
-    from pyimagesearch import artifacts, backends, checkpoint, outputs, runlog
+    from pyimagesearch import outputs
 
     plan = outputs.Plan().file("-m", args.model).file("-l", args.labelbin).file("-p", args.plot)
-    model = args.model
-    plan.file("the model's description", artifacts.description_path(model))
-    plan.file("the labels' JSON", artifacts.labels_path(args.labelbin))
-    plan.file("the run log", runlog.results_path(model))
-    plan.file("the last epoch's model", runlog.last_model_path(model))
-    plan.file("the HTML report", f"{model}.report.html")
+    run = _files(args)
+    plan.file("the model's description", run.description)
+    plan.file("the labels' JSON", run.labels)
+    plan.file("the run log", run.run_log)
+    plan.file("the last epoch's model", run.last_model)
+    plan.file("the HTML report", run.html_report)
     for kind in ("audit", "evaluation"):
-        plan.file(f"the {kind} report", artifacts.report_path(model, kind))
+        plan.file(f"the {kind} report", run.report(kind))
     for fmt in dict.fromkeys(args.export):
-        if fmt in backends.SUFFIXES:
-            plan.file(f"the {fmt} export", os.path.splitext(model)[0] + backends.SUFFIXES[fmt])
-    plan.folder("the checkpoint", checkpoint.folder_for(model), exclusive=True)
+        if fmt in runfiles.EXPORT_FORMATS:
+            plan.file(f"the {fmt} export", run.export(fmt))
+    plan.folder("the checkpoint", run.checkpoint, exclusive=True)
     plan.folder("--tensorboard", args.tensorboard)
     # Label folders are the user's data; a manifest's folder may hold anything, so only
     # folders named as datasets are protected, and the manifest itself.
@@ -392,7 +398,7 @@ def _fit(args, dataset, targets, class_names, split, state, settings):
     print(distribute.describe(strategy, args.batch_size, args.learning_rate))
     print(f"network: {args.backbone} at {args.image_size} px, "
           + ("random initial weights" if args.weights == "none" else f"weights {args.weights}"))
-    folder = checkpoint.folder_for(args.model)
+    folder = _files(args).checkpoint
     data_identity = checkpoint.identity(dataset.hashes, train_index, validation_index)
     keep_best = training.KeepBest(args.monitor) if args.keep == "best" else None
     if state and state.identity != data_identity:
@@ -513,7 +519,7 @@ def _callbacks(args, keep_best, stop, images_per_epoch):
             args.monitor, patience=args.patience, mode="min" if "loss" in args.monitor else "max"))
     # Before the checkpoint: killed between the two, the log holds the epoch the checkpoint
     # lacks, and a resumed run drops and redoes that row.
-    callbacks.append(runlog.RunLog(runlog.live_path(args.model), images_per_epoch, stop))
+    callbacks.append(runlog.RunLog(_files(args).staged_run_log, images_per_epoch, stop))
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
     return callbacks
@@ -539,15 +545,9 @@ def _save_last(args, model, last_weights):
     kept = model.get_weights()
     model.set_weights(last_weights)
     try:  # staged in the checkpoint; saved with the other artifacts, as one set
-        runlog.save_model(_final_model(args, model), _staged_last_model(args))
+        runlog.save_model(_final_model(args, model), _files(args).staged_last_model)
     finally:
         model.set_weights(kept)
-
-
-def _staged_last_model(args):
-    from pyimagesearch import checkpoint
-
-    return os.path.join(checkpoint.folder_for(args.model), "last.keras")
 
 
 def _staged_copies(args):
@@ -556,10 +556,8 @@ def _staged_copies(args):
     save leaves the previous run's as they were."""
     import shutil
 
-    from pyimagesearch import runlog
-
-    staged = {runlog.results_path(args.model): runlog.live_path(args.model),
-              runlog.last_model_path(args.model): _staged_last_model(args)}
+    run = _files(args)
+    staged = {run.run_log: run.staged_run_log, run.last_model: run.staged_last_model}
     return {path: (lambda target, source=source: shutil.copyfile(source, target))
             for path, source in staged.items() if os.path.isfile(source)}
 
@@ -596,7 +594,7 @@ def _exports(args, model):
     from pyimagesearch import export
 
     formats = [fmt for fmt in dict.fromkeys(args.export) if fmt != "none"]
-    return {export.path_for(args.model, fmt): (fmt, export.writer(model, fmt)) for fmt in formats}
+    return {_files(args).export(fmt): (fmt, export.writer(model, fmt)) for fmt in formats}
 
 
 def _how_to_resume(done, args, folder):
@@ -634,7 +632,7 @@ def _write_report(args, model, report, scored, images, cuts, extras):
     and the validation rows) and the heat maps of the worst, beside the model."""
     from pyimagesearch import report as html_report
 
-    path = f"{args.model}.report.html"
+    path = _files(args).html_report
     html_report.write_report(path, report, *scored, html_report.Rows(*images),
                              thresholds=decisions.thresholds_to_save(scored[3], cuts),
                              explain=html_report.heat_maps(model), **extras)

@@ -21,6 +21,7 @@ import sys
 import time
 
 import root_scripts
+from pyimagesearch import runfiles
 
 ROOT = root_scripts.ROOT
 classify, train = root_scripts.load("classify"), root_scripts.load("train")
@@ -47,7 +48,8 @@ def train_once(args):
     seconds = time.perf_counter() - started
     if code:
         sys.exit(f"error: training failed with exit code {code}")
-    with open(os.path.join(args.output, "fashion.keras.json"), encoding="utf-8") as handle:
+    described = runfiles.RunFiles(os.path.join(args.output, "fashion.keras")).description
+    with open(described, encoding="utf-8") as handle:
         return seconds, json.load(handle)
 
 

@@ -28,7 +28,7 @@ import tempfile
 
 import numpy as np
 
-from pyimagesearch import cli, files, labels, manifest, splits
+from pyimagesearch import cli, files, labels, manifest, runfiles, splits
 from pyimagesearch import dataset as data
 
 UCM = os.path.join("..", "shared", "data", "ucm-multilabel")
@@ -127,7 +127,7 @@ def run_once(folder, sides, flags, seed, epochs):
         raise SystemExit(f"error: {shlex.join(flags)} failed with exit code {code}")
     with open(report_path, encoding="utf-8") as handle:
         report = json.load(handle)
-    epochs_run = _epoch_seconds(f"{model}.results.csv")
+    epochs_run = _epoch_seconds(runfiles.RunFiles(model).run_log)
     keras.backend.clear_session()
     return {"seed": seed, "exact_match": report["exact_match"], "macro_map": report["macro_map"],
             "macro_f1": report["macro_f1"],

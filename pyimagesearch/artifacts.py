@@ -32,25 +32,12 @@ import tempfile
 import uuid
 import zipfile
 
-from pyimagesearch import safe_pickle
+from pyimagesearch import runfiles, safe_pickle
 from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write, temporary_path
 from pyimagesearch.images import COLOUR_ORDER
 
 FORMAT = "pyimagesearch-multilabel/1"
-
-
-def description_path(model_path):
-    return f"{model_path}.json"
-
-
-def report_path(model_path, kind):
-    """Where a run's `kind` report ("evaluation", "audit") lives: beside the model."""
-    return f"{model_path}.{kind}.json"
-
-
-def labels_path(labelbin_path):
-    return f"{labelbin_path}.json"
 
 
 def fingerprint(labels, size, colour_order=COLOUR_ORDER):
@@ -74,17 +61,18 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
     last, so that `load_artifacts` tells a whole set from a mix and refuses the mix.
     """
     labels = [str(name) for name in binarizer.classes_]
+    run = runfiles.RunFiles(model_path, labelbin_path)
     size, save_id, pickled = input_size(model), uuid.uuid4().hex, pickle.dumps(binarizer)
     shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
               "input_size": list(size), "fingerprint": fingerprint(labels, size),
               "model": os.path.basename(model_path), "save_id": save_id}
-    reports = {report_path(model_path, kind): {**report, "save_id": save_id}
+    reports = {run.report(kind): {**report, "save_id": save_id}
                for kind, report in (reports or {}).items()}
     # The renaming order. The labels' JSON goes first: a kill after it leaves an id that the
     # old description (even one saved before ids existed) lacks. The description goes last.
     exports, extras = exports or {}, extras or {}
-    order = [labels_path(labelbin_path), model_path, labelbin_path, *reports, *exports,
-             *extras, description_path(model_path)]
+    order = [run.labels, model_path, labelbin_path, *reports, *exports, *extras,
+             run.description]
     with contextlib.ExitStack() as staged:
         # An ExitStack closes, and so renames, last in first out: enter in reverse order.
         temporary = {path: staged.enter_context(
@@ -92,7 +80,7 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
             for path in reversed(order)}
         model.save(temporary[model_path])
         _write(temporary[labelbin_path], pickled)
-        _write(temporary[labels_path(labelbin_path)], _json_bytes(shared))
+        _write(temporary[run.labels], _json_bytes(shared))
         for path, report in reports.items():
             _write(temporary[path], _json_bytes(report))
         for path, write in extras.items():
@@ -102,7 +90,7 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
             exported[fmt] = {**write(temporary[path]), "file": os.path.basename(path),
                              "sha256": digest(temporary[path]),
                              "fingerprint": shared["fingerprint"]}
-        _write(temporary[description_path(model_path)], _json_bytes({
+        _write(temporary[run.description], _json_bytes({
             **shared, "labelbin": os.path.basename(labelbin_path), **description,
             **({"exports": exported} if exported else {}),
             "save_id": save_id, "model_sha256": _sha256(temporary[model_path]),
@@ -151,17 +139,16 @@ def set_files(model_path, labelbin_path):
     """{what: path} of every file of a model's set that a script reads: the model, its
     labels, their JSON files, its exports; for outputs.Plan, so that no output replaces
     one. A description that cannot be read lists no exports (loading it says why later)."""
+    run = runfiles.RunFiles(model_path, labelbin_path)
     found = {"-m": model_path, "-l": labelbin_path,
-             "the model's description": description_path(model_path),
-             "the labels' JSON": labels_path(labelbin_path)}
+             "the model's description": run.description, "the labels' JSON": run.labels}
     try:
         exports = load_description(model_path).get("exports") or {}
     except UserError:
         exports = {}
-    folder = os.path.dirname(model_path)
     for fmt, entry in exports.items() if isinstance(exports, dict) else ():
         if isinstance(entry, dict) and isinstance(entry.get("file"), str):
-            found[f"the {fmt} export"] = os.path.join(folder, entry["file"])
+            found[f"the {fmt} export"] = run.beside(entry["file"])
     return found
 
 
@@ -185,7 +172,7 @@ def load_set(model_path, labelbin_path, need_model=True):
         raise UserError(f"model file not found: {model_path}")
     if not description and not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}, nor its description "
-                        f"{description_path(model_path)}")
+                        f"{runfiles.RunFiles(model_path).description}")
     check_pair(len(description.get("labels", labels)), labels, description, model_path,
                labelbin_path)
     _check_set(description, saved_labels, model_path, labelbin_path)
@@ -204,7 +191,7 @@ def _check_set(description, saved_labels, model_path, labelbin_path):
     saved_labels = saved_labels if own else None
     labels_fingerprint = (saved_labels or {}).get("fingerprint")
     if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
-        raise UserError(f"model {model_path} and labels {labels_path(labelbin_path)} have "
+        raise UserError(f"model {model_path} and labels {runfiles.labels_file(labelbin_path)} have "
                         "different fingerprints (labels, input size or colour order): "
                         "they are not from the same run")
     try:
@@ -223,7 +210,7 @@ def _own_labels(description, model_path, labelbin_path):
     named = description.get("labelbin")
     if not named:
         return True
-    own = os.path.join(os.path.dirname(model_path), named)
+    own = runfiles.RunFiles(model_path).beside(named)
     try:
         return os.path.samefile(own, labelbin_path)
     except OSError:  # the set's own label file is gone: the one given is another
@@ -234,7 +221,8 @@ def _mixed_set(description, saved_labels, model_path, labelbin_path, own=True):
     """Why the files are not all from one save, or None. Sets saved before save ids
     existed carry none and are taken as they are."""
     save_id, labels_id = description.get("save_id"), (saved_labels or {}).get("save_id")
-    described, labels_json = description_path(model_path), labels_path(labelbin_path)
+    run = runfiles.RunFiles(model_path, labelbin_path)
+    described, labels_json = run.description, run.labels
     if not save_id:
         named_here = (saved_labels or {}).get("model") == os.path.basename(model_path)
         if labels_id and named_here:
@@ -253,7 +241,7 @@ def _mixed_set(description, saved_labels, model_path, labelbin_path, own=True):
 
 def read_labels_json(labelbin_path):
     """The checked contents of `<labelbin>.json`, or None where there is none."""
-    path = labels_path(labelbin_path)
+    path = runfiles.labels_file(labelbin_path)
     if not os.path.isfile(path):
         return None
     try:
@@ -350,13 +338,15 @@ def find_description(export_path):
     stem = os.path.splitext(export_path)[0]
     try:
         others = sorted(os.path.join(folder, entry) for entry in os.listdir(folder or ".")
-                        if entry.endswith(".json"))
+                        if runfiles.described_model(entry) is not None)
     except OSError:
         others = []
-    for path in dict.fromkeys([f"{stem}.keras.json", f"{stem}.model.json"] + others):
+    candidates = [runfiles.RunFiles(stem + extension).description
+                  for extension in (".keras", ".model")]
+    for path in dict.fromkeys(candidates + others):
+        model_path = runfiles.described_model(path)
         if not os.path.isfile(path):
             continue
-        model_path = path[:-len(".json")]
         try:
             exports = load_description(model_path).get("exports") or {}
         except UserError:
@@ -369,7 +359,7 @@ def find_description(export_path):
 
 def load_description(model_path):
     """The model's `<model>.json`, or {} for a model saved without one."""
-    path = description_path(model_path)
+    path = runfiles.RunFiles(model_path).description
     if not os.path.isfile(path):
         return {}
     try:

@@ -17,11 +17,10 @@ import os
 
 import numpy as np
 
-from pyimagesearch import artifacts, cli
+from pyimagesearch import artifacts, cli, runfiles
 from pyimagesearch.errors import UserError
 
 BACKENDS = ("auto", "keras", "litert", "onnx")
-SUFFIXES = {"litert": ".tflite", "onnx": ".onnx"}  # as export.SUFFIXES, without importing Keras
 
 
 def load(model_path, labelbin_path, backend="auto", trust_code=False):
@@ -52,7 +51,7 @@ def choose(model_path, backend="auto"):
     if backend != "auto":
         return backend
     named = ((artifacts.load_description(model_path).get("exports") or {}).get("litert") or {}).get("file")
-    if named and os.path.isfile(os.path.join(os.path.dirname(model_path), named)):
+    if named and os.path.isfile(runfiles.RunFiles(model_path).beside(named)):
         return "litert"
     if not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}")
@@ -62,9 +61,8 @@ def choose(model_path, backend="auto"):
 def _through_export(model_path, backend):
     """(the model the description names, backend) for an export given as --model; the
     arguments unchanged for a Keras model."""
-    fmt = {suffix: name for name, suffix in SUFFIXES.items()}.get(
-        os.path.splitext(model_path)[1].lower())
-    if fmt is None:
+    fmt = runfiles.export_format(model_path)
+    if fmt not in BACKENDS:  # a Keras model (or a SavedModel, which no backend runs)
         return model_path, backend
     if backend not in ("auto", fmt):
         raise UserError(f"{model_path} is a {fmt} model: --backend {backend} cannot run it "
@@ -80,8 +78,8 @@ def _through_export(model_path, backend):
 
 def exported_path(model_path, description, backend):
     named = (description.get("exports") or {}).get(backend, {}).get("file")
-    path = os.path.join(os.path.dirname(model_path), named) if named else \
-        os.path.splitext(model_path)[0] + SUFFIXES[backend]
+    run = runfiles.RunFiles(model_path)
+    path = run.beside(named) if named else run.export(backend)
     if not os.path.isfile(path):
         how = "python export.py --model " + model_path + (
             " --format onnx (after pip install -r requirements-onnx.txt)"
@@ -96,7 +94,7 @@ def _check_export(runner, path, described, class_names, backend):
     entry = (description.get("exports") or {}).get(backend)
     if entry and entry.get("sha256") and artifacts.digest(path) != entry["sha256"]:
         raise UserError(f"{path} is not the {backend} model that "
-                        f"{artifacts.description_path(model_path)} describes "
+                        f"{runfiles.RunFiles(model_path).description} describes "
                         "(replaced or from another run): export it again")
     expected = tuple(description.get("input_size") or runner.input_size)
     if runner.input_size != expected or runner.outputs != len(class_names):

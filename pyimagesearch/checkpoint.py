@@ -1,7 +1,7 @@
 """Per-epoch checkpoints and clean stops, so an interrupted run loses nothing.
 
 Usage:
-    folder = folder_for("output/fashion.keras")          # output/fashion.keras.checkpoint
+    folder = runfiles.RunFiles("output/fashion.keras").checkpoint  # fashion.keras.checkpoint
     state = load_state(folder)                           # a State, or None when there is none
     state.epoch, state.history, state.settings           # what the run had done and was
     model = restore(state, keep_best)                    # compiled, optimizer state included
@@ -29,14 +29,11 @@ import sys
 
 import numpy as np
 
+from pyimagesearch import runfiles
 from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write, dead_writers_temporary, temporary_path
 
 STATE = "state.json"
-# The run log while the run goes on (pyimagesearch/runlog.py writes it after each epoch); it
-# joins the model's other files when the run is saved, so a run that fails or is stopped
-# leaves the previous run's log beside the model as it was.
-RUN_LOG = "results.csv"
 
 
 @dataclasses.dataclass
@@ -54,10 +51,6 @@ class State:
     @property
     def best_file(self):
         return (self.best or {}).get("file")
-
-
-def folder_for(model_path):
-    return f"{model_path}.checkpoint"  # beside the model, named like its other files
 
 
 def identity(hashes, train_index, validation_index):
@@ -110,7 +103,7 @@ def save(folder, model, epoch, history, identity, settings, keep_best=None, best
              "identity": identity, "settings": settings}
     with atomic_write(os.path.join(folder, STATE)) as handle:
         handle.write(json.dumps(state, indent=1).encode())
-    current = {STATE, RUN_LOG, model_file, best and best["file"]}
+    current = {STATE, runfiles.STAGED_RUN_LOG, model_file, best and best["file"]}
     for name in os.listdir(folder):  # older epochs, and what killed runs were writing
         if name not in current and (not name.startswith(".") or dead_writers_temporary(name)):
             os.remove(os.path.join(folder, name))

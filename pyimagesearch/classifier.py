@@ -20,7 +20,7 @@ import os
 
 import numpy as np
 
-from pyimagesearch import backends, decisions, defaults, files
+from pyimagesearch import backends, decisions, defaults, files, runfiles
 from pyimagesearch import groups as label_groups
 from pyimagesearch import images as image_io
 from pyimagesearch.errors import ImageError, UserError
@@ -41,8 +41,9 @@ class Classifier:
              top_k=None):
         """The model file `model` (and its label file, by default `mlb.pickle` beside it) on
         `backend`: auto, keras, litert or onnx (see pyimagesearch/backends.py)."""
-        labelbin = labelbin or os.path.join(os.path.dirname(model), defaults.LABELBIN_NAME)
-        runner, class_names, description = backends.load(model, labelbin, backend, trust_code)
+        run = runfiles.RunFiles(model, labelbin)
+        runner, class_names, description = backends.load(model, run.labelbin, backend,
+                                                         trust_code)
         return cls(runner, class_names, description, threshold, top_k)
 
     @property

@@ -13,10 +13,9 @@ import os
 # Where train.py writes and classify.py and evaluate.py read, unless told otherwise.
 OUTPUT = "output"  # folder for every output not named by a flag
 MODEL_NAME = "fashion.keras"  # the model inside OUTPUT (the recipe's name, fashion.model, works too)
-LABELBIN_NAME = "mlb.pickle"  # the pickled MultiLabelBinarizer inside OUTPUT, as in the recipe
+LABELBIN_NAME = "mlb.pickle"  # the pickled MultiLabelBinarizer beside the model, as in the recipe
 PLOT_NAME = "plot.png"  # training curves inside OUTPUT
 MODEL = os.path.join(OUTPUT, MODEL_NAME)
-LABELBIN = os.path.join(OUTPUT, LABELBIN_NAME)
 ANNOTATED = os.path.join(OUTPUT, "classified")  # classify.py's drawn images
 EXPLAINED = os.path.join(OUTPUT, "explained")  # classify.py --explain's heat maps
 

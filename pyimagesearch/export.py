@@ -1,7 +1,8 @@
 """Exporting a trained model for runtimes without Keras: LiteRT, TensorFlow SavedModel, ONNX.
 
 Usage:
-    entry = export.write(model, "litert", "output/fashion.tflite", fingerprint)
+    path = runfiles.RunFiles("output/fashion.keras").export("litert")  # output/fashion.tflite
+    entry = export.write(model, "litert", path, fingerprint)
     exports = {path: ("litert", export.writer(model, "litert"))}  # for save_artifacts
 
 Every export takes what the .keras model takes and answers what it answers: uint8 RGB
@@ -24,17 +25,10 @@ import warnings
 import keras
 import numpy as np
 
-from pyimagesearch import artifacts, backends, models
+from pyimagesearch import artifacts, backends, models, runfiles
 from pyimagesearch.files import temporary_path
 
-# Each format's file (or folder) beside the model: fashion.keras -> fashion.tflite.
-SUFFIXES = {"litert": ".tflite", "savedmodel": ".savedmodel", "onnx": ".onnx"}
-FORMATS = tuple(SUFFIXES)
 INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
-
-
-def path_for(model_path, fmt):
-    return os.path.splitext(model_path)[0] + SUFFIXES[fmt]
 
 
 def serving_model(model):
@@ -57,7 +51,7 @@ def write(model, fmt, path, fingerprint):
     if fmt == "savedmodel":
         entry = _replace_folder(path, write_file)
     else:
-        with temporary_path(path, SUFFIXES[fmt]) as staged:
+        with temporary_path(path, runfiles.EXPORT_SUFFIXES[fmt]) as staged:
             entry = write_file(staged)
     return {**entry, "file": os.path.basename(path), "sha256": artifacts.digest(path),
             "fingerprint": fingerprint}
@@ -66,8 +60,9 @@ def write(model, fmt, path, fingerprint):
 def writer(model, fmt):
     """A function that exports `model` as `fmt` to a path and returns what the export
     takes and gives, for the model's description (artifacts.save_artifacts' `exports`)."""
-    if fmt not in SUFFIXES:
-        raise ValueError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
+    if fmt not in runfiles.EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; "
+                         f"known: {', '.join(runfiles.EXPORT_FORMATS)}")
     served = serving_model(model)
     _, height, width, channels = served.input_shape
 

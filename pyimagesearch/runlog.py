@@ -1,9 +1,10 @@
 """Run logs: what a training run leaves beside its model besides the artifacts.
 
 Usage:
-    log = RunLog(results_path("output/fashion.keras"), images_per_epoch=512, stop=stop)
-    model.fit(..., callbacks=[log])              # output/fashion.keras.results.csv
-    save_model(model, last_model_path("output/fashion.keras"))  # output/fashion.last.keras
+    run = runfiles.RunFiles("output/fashion.keras")
+    log = RunLog(run.staged_run_log, images_per_epoch=512, stop=stop)
+    model.fit(..., callbacks=[log])  # moved to output/fashion.keras.results.csv (run_log)
+    save_model(model, run.last_model)  # output/fashion.last.keras
 
 `<model>.results.csv` has one row per complete epoch, with these columns in this order:
 - epoch: the epoch's number, from 1;
@@ -17,10 +18,10 @@ Usage:
 - elapsed_seconds: wall time since training began. A resumed run continues the count from
   its last kept row: the time the run was stopped is not counted.
 The file is rewritten whole, atomically, after every epoch, in the checkpoint folder while
-the run goes on (live_path), and saved beside the model with its other files at the end, so
-that a run that fails or is stopped leaves the previous run's log as it was. The first epoch a run begins
-says how many epochs are done, so a resumed run keeps the rows of those (its checkpoint's)
-and continues the file, and a fresh run starts it anew.
+the run goes on (RunFiles.staged_run_log), and saved beside the model with its other files
+at the end, so that a run that fails or is stopped leaves the previous run's log as it was.
+The first epoch a run begins says how many epochs are done, so a resumed run keeps the rows
+of those (its checkpoint's) and continues the file, and a fresh run starts it anew.
 
 `<model stem>.last.keras` (fashion.last.keras beside fashion.keras) is the last epoch's
 model, saved like the kept one (float32, flip-averaged unless asked otherwise) when the kept
@@ -38,24 +39,6 @@ from pyimagesearch.files import atomic_write, temporary_path
 
 LEADING, TRAILING = ["epoch"], ["learning_rate", "images_per_second", "epoch_seconds",
                                 "elapsed_seconds"]
-
-
-def results_path(model_path):
-    return f"{model_path}.results.csv"
-
-
-def live_path(model_path):
-    """Where the run log is while the run goes on: in its checkpoint folder, moved beside the
-    model (results_path) with the model's other files when the run is saved."""
-    from pyimagesearch import checkpoint
-
-    return os.path.join(checkpoint.folder_for(model_path), checkpoint.RUN_LOG)
-
-
-def last_model_path(model_path):
-    """fashion.keras -> fashion.last.keras (and fashion.model -> fashion.last.keras: Keras
-    saves only names ending in .keras)."""
-    return f"{os.path.splitext(model_path)[0]}.last.keras"
 
 
 def save_model(model, path):

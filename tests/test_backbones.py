@@ -16,7 +16,7 @@ import pytest
 import export as export_command
 import train
 from pyimagesearch import (Classifier, backbones, backends, checkpoint, explain, images, models,
-                           training)
+                           runfiles, training)
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
 from tests.test_export import HAS_ONNX
@@ -144,7 +144,8 @@ def test_a_fine_tuning_interrupted_in_its_second_phase_resumes_there(dataset_dir
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 130, stderr
-    state = checkpoint.load_state(checkpoint.folder_for(str(tmp_path / "run" / "fashion.keras")))
+    run = runfiles.RunFiles(str(tmp_path / "run" / "fashion.keras"))
+    state = checkpoint.load_state(run.checkpoint)
     assert state.epoch >= 2
     assert train.main(command + ["--resume"]) == 0
     with open(tmp_path / "run" / "fashion.keras.results.csv", encoding="utf-8") as handle:

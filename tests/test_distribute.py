@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import classify
-from pyimagesearch import artifacts, distribute, runlog
+from pyimagesearch import artifacts, distribute, runfiles
 from pyimagesearch.errors import UserError
 from tests.conftest import ROOT
 
@@ -201,8 +201,8 @@ def test_two_workers_train_one_model_that_only_the_chief_writes(dataset_dir, tmp
 
     chief, worker = tmp_path / "out-0", tmp_path / "out-1"
     model, labelbin = str(chief / "fashion.keras"), str(chief / "mlb.pickle")
-    for path in (model, labelbin, chief / "plot.png", runlog.results_path(model),
-                 runlog.last_model_path(model)):
+    for path in (model, labelbin, chief / "plot.png", runfiles.RunFiles(model).run_log,
+                 runfiles.RunFiles(model).last_model):
         assert os.path.getsize(path) > 0
     assert not os.path.exists(chief / "fashion.keras.checkpoint")
     # The other worker wrote into workertemp_1 and removed it: nothing of it remains.
@@ -245,7 +245,7 @@ def test_a_dead_worker_stops_the_others_and_all_resume(dataset_dir, tmp_path):
     assert [process.returncode for process in processes] == [0, 0], "\n\n".join(logs)[-6000:]
     assert all("epochs done" in log for log in logs)  # each from its own checkpoint
     assert not (output / "workertemp_1").exists()
-    with open(runlog.results_path(str(output / "fashion.keras")), newline="") as handle:
+    with open(runfiles.RunFiles(str(output / "fashion.keras")).run_log, newline="") as handle:
         assert [row["epoch"] for row in csv.DictReader(handle)] == ["1", "2", "3", "4"]
     same_weights(tmp_path / "weights")
     print(f"dead worker and resume: {time.monotonic() - started:.0f} s")

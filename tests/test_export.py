@@ -16,7 +16,7 @@ import classify
 import evaluate
 import export as export_command
 import train
-from pyimagesearch import Classifier, artifacts, backends, images
+from pyimagesearch import Classifier, artifacts, backends, images, runfiles
 from tests.conftest import IMAGE_SIZE, ROOT
 
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))
@@ -206,7 +206,7 @@ def test_a_bad_litert_file_is_one_error_naming_it(exported, tmp_path, capsys, da
         if damage == "wrong-size":  # ... even with the description updated to name it
             description = artifacts.load_description(model)
             description["exports"]["litert"]["sha256"] = artifacts.digest(tflite)
-            artifacts.write_json(artifacts.description_path(model), description)
+            artifacts.write_json(runfiles.RunFiles(model).description, description)
     code = classify.main(["--model", model, "--labelbin", labelbin, "--image", EXAMPLES[0],
                           "--no-annotate", "--backend", backend])
     error = capsys.readouterr().err.strip()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from pyimagesearch import artifacts, checkpoint, run_settings
+from pyimagesearch import artifacts, checkpoint, run_settings, runfiles
 from tests.conftest import ROOT, draw, write_rgb
 
 EPOCHS = 12
@@ -37,7 +37,7 @@ def finish(*args):
 
 
 def state_of(output):
-    folder = checkpoint.folder_for(os.path.join(output, "fashion.keras"))
+    folder = runfiles.RunFiles(os.path.join(output, "fashion.keras")).checkpoint
     return checkpoint.load_state(folder), folder
 
 
@@ -93,7 +93,8 @@ def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, si
     done = subprocess.run([sys.executable] + resume[1:], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert f"resuming from {checkpoint.folder_for(str(output / 'fashion.keras'))}" in done.stdout
+    assert f"resuming from {runfiles.RunFiles(str(output / 'fashion.keras')).checkpoint}" \
+        in done.stdout
     assert_finished(output, EPOCHS)
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import train
-from pyimagesearch import checkpoint, files
+from pyimagesearch import files, runfiles
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
 
@@ -75,7 +75,7 @@ def test_training_into_a_locked_model_is_refused_until_the_holder_dies(
         assert len(error) == 1 and error[0].startswith("error: "), captured.err
         assert f"pid {holder.pid}" in error[0] and model in error[0]
         assert "images" not in captured.out  # refused at once, before the dataset is read
-        assert not os.path.exists(checkpoint.folder_for(model))
+        assert not os.path.exists(runfiles.RunFiles(model).checkpoint)
     finally:
         holder.kill()  # SIGKILL: no clean-up runs, the OS drops the lock
         holder.wait()

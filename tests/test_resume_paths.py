@@ -12,7 +12,7 @@ import sys
 import pytest
 
 import train
-from pyimagesearch import checkpoint, run_settings
+from pyimagesearch import run_settings, runfiles
 from tests.conftest import ROOT
 from tests.test_interrupt import wait_for_epoch
 
@@ -61,8 +61,8 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
                        "--image-size", "16", "--quiet", "--resume"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "resuming from " + checkpoint.folder_for(os.path.join("moved", "fashion.keras")) \
-        in captured.out
+    moved = runfiles.RunFiles(os.path.join("moved", "fashion.keras"))
+    assert "resuming from " + moved.checkpoint in captured.out
     assert sorted(os.listdir(second)) == ["moved"]
     for name in ("fashion.keras", "mlb.pickle", "plot.png", "fashion.keras.json"):
         assert os.path.isfile(second / "moved" / name), name

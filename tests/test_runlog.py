@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import train
-from pyimagesearch import artifacts, checkpoint, runlog, training
+from pyimagesearch import artifacts, checkpoint, runfiles, training
 from pyimagesearch import dataset as data
 
 METRICS = ["binary_accuracy", "exact_match", "loss", "map"]
@@ -26,8 +26,8 @@ def run(dataset_dir, output, epochs, *extra):
 
 def read(output, live=False):
     """The run log of the saved run, or with `live` of the run going on (in its checkpoint)."""
-    where = runlog.live_path if live else runlog.results_path
-    with open(where(os.path.join(output, "fashion.keras")), newline="") as handle:
+    saved = runfiles.RunFiles(os.path.join(output, "fashion.keras"))
+    with open(saved.staged_run_log if live else saved.run_log, newline="") as handle:
         reader = csv.DictReader(handle)
         return reader.fieldnames, list(reader)
 
@@ -76,11 +76,12 @@ def test_resume_continues_the_results(dataset_dir, tmp_path, monkeypatch):
         assert run(dataset_dir, tmp_path, 4) == 130
     columns, rows = read(tmp_path, live=True)
     assert [row["epoch"] for row in rows] == ["1", "2"]  # the cut-short third is not a row
-    assert not os.path.exists(runlog.results_path(os.path.join(tmp_path, "fashion.keras")))
-    state = checkpoint.load_state(checkpoint.folder_for(os.path.join(tmp_path, "fashion.keras")))
+    saved = runfiles.RunFiles(os.path.join(tmp_path, "fashion.keras"))
+    assert not os.path.exists(saved.run_log)
+    state = checkpoint.load_state(saved.checkpoint)
     assert state.epoch == 2
     # A row the checkpoint lacks (killed between the two writes) is dropped and redone.
-    path = runlog.live_path(os.path.join(tmp_path, "fashion.keras"))
+    path = saved.staged_run_log
     with open(path, "a", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerow(["3"] + ["999"] * (len(COLUMNS) - 1))
 
@@ -108,7 +109,7 @@ def test_last_model_is_kept_beside_the_best(dataset_dir, tmp_path, monkeypatch):
     assert run(dataset_dir, tmp_path / "last", 3, "--keep", "last") == 0
     best_model = str(tmp_path / "best" / "fashion.keras")
     assert artifacts.load_description(best_model)["best_epoch"] == 1
-    last_model = runlog.last_model_path(best_model)
+    last_model = runfiles.RunFiles(best_model).last_model
     assert last_model == str(tmp_path / "best" / "fashion.last.keras")
     assert not os.path.exists(tmp_path / "last" / "fashion.last.keras")  # the kept one is last
 
@@ -123,7 +124,7 @@ def test_last_model_is_kept_beside_the_best(dataset_dir, tmp_path, monkeypatch):
 
 def test_last_model_equals_the_best_when_they_are_one_epoch(trained, dataset_dir):
     """The shared one-epoch model: its best epoch is its last."""
-    last_model = runlog.last_model_path(trained["model"])
+    last_model = runfiles.RunFiles(trained["model"]).last_model
     last = artifacts.load_model(last_model).get_weights()
     kept = artifacts.load_model(trained["model"]).get_weights()
     assert len(last) == len(kept)
