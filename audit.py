@@ -21,43 +21,31 @@ likely labels (see pyimagesearch/label_errors.py).
 """
 
 import argparse
-import os
 import sys
 
 import numpy as np
 
-from pyimagesearch import cli, defaults, groups
+from pyimagesearch import cli, defaults, flags, groups
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add = parser.add_argument
-    add("-d", "--dataset", help="folder of label folders (default: dataset), or the image "
-        "root of --manifest")
-    add("--manifest", help="CSV of image paths and labels (see train.py)")
-    add("--path-column", help="manifest column with the image paths (default: guessed)")
-    add("--labels-column", help="manifest column with the labels (default: guessed)")
-    add("--split", choices=defaults.SPLITS, default=defaults.SPLITS[0],
-        help="the split to check for leaking duplicates (default: %(default)s)")
-    add("--validation-split", type=cli.number(0, 1, above=True, below=True), default=0.2,
-        help="fraction held out (default: %(default)s)")
-    add("--seed", type=cli.integer(0, 2 ** 32 - 1), default=42,
-        help="split seed (default: %(default)s)")
-    add("--groups", type=groups.flag, default=defaults.GROUPS,
-        help="label groups to judge absent combinations by, as train.py's --groups: auto, "
-             "none, or NAME=label,...;NAME+=label,... (default: %(default)s)")
-    add("--report", default=os.path.join("output", "audit.json"),
-        help="JSON file to write (default: %(default)s)")
-    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
-        help="image decoding threads (default: one per core, at most 8)")
-    _add_label_error_flags(add)
+    parser.add_argument("-d", "--dataset", help="folder of label folders (default: dataset), "
+                        "or the image root of --manifest")
+    flags.add_manifest_flags(parser)
+    flags.add_split_flags(parser)
+    flags.add_groups_flag(parser, "label groups to judge absent combinations by, as train.py's")
+    parser.add_argument("--report", default=defaults.AUDIT_REPORT,
+                        help="JSON file to write (default: %(default)s)")
+    flags.add_workers_flag(parser)
+    _add_label_error_flags(parser)
     return parser
 
 
-def _add_label_error_flags(add):
+def _add_label_error_flags(parser):
     from pyimagesearch.label_errors import GALLERY, Settings
 
-    count = cli.integer(minimum=1)
+    add, count = parser.add_argument, cli.integer(minimum=1)
     add("--label-errors", action="store_true",
         help="find images whose labels look wrong (k trainings; minutes) instead of the audit")
     add("--folds", type=cli.integer(minimum=2), default=Settings.folds,
@@ -70,15 +58,13 @@ def _add_label_error_flags(add):
         help="--label-errors: epochs per training (default: %(default)s)")
     add("--image-size", type=cli.integer(minimum=12), default=Settings.image_size,
         help="--label-errors: model input width and height (default: %(default)s)")
-    add("--suspects", default=os.path.join("output", "label_errors.csv"),
+    add("--suspects", default=defaults.SUSPECTS,
         help="--label-errors: CSV of every image, the most suspect first (default: %(default)s)")
-    add("--gallery", default=os.path.join("output", "label_errors.html"),
+    add("--gallery", default=defaults.GALLERY,
         help="--label-errors: HTML page of the top suspects (default: %(default)s)")
     add("--top", type=count, default=GALLERY,
         help="--label-errors: suspects shown in the gallery (default: %(default)s)")
-    add("--cache-dir", help="--label-errors: folder for the cache of decoded images (default: "
-        "train.py's)")
-    add("--no-cache", action="store_true", help="--label-errors: read and write no cache")
+    flags.add_cache_flags(parser, scope="--label-errors: ")
     add("-q", "--quiet", action="store_true", help="--label-errors: no progress bars")
 
 

@@ -18,51 +18,31 @@ import argparse
 import json
 import sys
 
-from pyimagesearch import cli, defaults, runfiles
-
-DEFAULTS = dict(
-    model=defaults.MODEL,  # where train.py puts it by default
-    labelbin=None,  # mlb.pickle beside --model (runfiles.RunFiles), as train.py puts it
-    annotated=defaults.ANNOTATED,  # folder for the drawn images
-    batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
-    backend="auto",  # LiteRT where training exported one, else Keras
-)
+from pyimagesearch import cli, defaults, flags, runfiles
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.set_defaults(**DEFAULTS)
     add = parser.add_argument
-    count = cli.integer(minimum=1)
     add("-i", "--image", nargs="+", required=True, metavar="PATH",
         help="image files and/or folders (searched recursively)")
-    add("-m", "--model", help="trained model (default: %(default)s)")
-    add("-l", "--labelbin", help="label binarizer from the same run "
-        f"(default: {defaults.LABELBIN_NAME} beside --model)")
-    rule = parser.add_mutually_exclusive_group()
-    rule.add_argument("--threshold", type=cli.number(0, 1), metavar="P",
-                      help="one threshold for every label instead of the tuned ones")
-    rule.add_argument("--top-k", type=count, metavar="K",
-                      help="predict the K most probable labels (the recipe: --top-k 2)")
+    flags.add_model_flags(parser)
+    flags.add_decision_flags(parser)
     add("--json", action="store_true", help="print one JSON object per image instead of text")
-    add("--annotated", metavar="DIR", help="folder for images with labels drawn (default: %(default)s)")
+    add("--annotated", metavar="DIR", default=defaults.ANNOTATED,
+        help="folder for images with labels drawn (default: %(default)s)")
     add("--no-annotate", dest="annotate", action="store_false", help="do not write drawn images")
     add("--explain", nargs="?", const=defaults.EXPLAINED, metavar="DIR",
         help="also write <name>.explained.png per image into DIR (default: %(const)s): heat "
              "maps of where the network looked for each predicted label and the runner-up "
              "(needs TensorFlow whatever the backend)")
     add("--show", action="store_true", help="also open a window per image, when a display exists")
-    add("--backend", choices=defaults.BACKENDS,
-        help="what runs the model: auto = the LiteRT file training wrote beside it (no "
-             "TensorFlow: starts in a blink), else Keras; keras, litert or onnx force one "
-             "(default: %(default)s)")
+    flags.add_backend_flag(parser)
     add("--batch-size", type=cli.integer(1, cli.MAX_BATCH_SIZE),
+        default=defaults.PREDICTION_BATCH,
         help="images per prediction batch (default: %(default)s)")
-    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
-        help="image decoding threads (default: one per core, at most 8)")
-    add("--trust-model-code", action="store_true",
-        help="load a model that carries Python code (Lambda layers); it runs on loading, "
-             "so only for models from a source you trust")
+    flags.add_workers_flag(parser)
+    flags.add_trust_flag(parser)
     return parser
 
 

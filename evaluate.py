@@ -15,45 +15,26 @@ import argparse
 import os
 import sys
 
-from pyimagesearch import cli, defaults, runfiles
-
-DEFAULTS = dict(
-    model=defaults.MODEL,  # where train.py puts it by default
-    labelbin=None,  # mlb.pickle beside --model (runfiles.RunFiles), as train.py puts it
-    batch_size=defaults.PREDICTION_BATCH,  # images per prediction batch
-    backend="auto",  # LiteRT where training exported one, else Keras
-)
+from pyimagesearch import cli, defaults, flags, runfiles
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.set_defaults(**DEFAULTS)
+    parser.set_defaults(batch_size=defaults.PREDICTION_BATCH)  # images per batch; no flag
     add = parser.add_argument
     add("-d", "--dataset", help="label folders to evaluate on, or the image root of --manifest")
-    add("--manifest", help="CSV of image paths and labels (see train.py)")
-    add("--path-column", help="manifest column with the image paths (default: guessed)")
-    add("--labels-column", help="manifest column with the labels (default: guessed)")
-    add("-m", "--model", help="trained model (default: %(default)s)")
-    add("-l", "--labelbin", help="label binarizer of the same run "
-        f"(default: {defaults.LABELBIN_NAME} beside --model)")
-    rule = parser.add_mutually_exclusive_group()
-    rule.add_argument("--threshold", type=cli.number(0, 1), help="one threshold for every label")
-    rule.add_argument("--top-k", type=cli.integer(minimum=1),
-                      help="the K most probable labels (recipe: 2)")
-    add("--backend", choices=defaults.BACKENDS,
-        help="what runs the model: auto = the LiteRT file training wrote beside it, else "
-             "Keras; keras, litert or onnx force one (default: %(default)s)")
+    flags.add_manifest_flags(parser)
+    flags.add_model_flags(parser)
+    flags.add_decision_flags(parser)
+    flags.add_backend_flag(parser)
     add("--report", help="JSON file to write (default: MODEL.evaluation-<dataset>.json)")
     html = parser.add_mutually_exclusive_group()
     html.add_argument("--html", help="HTML report to write: figures, curves and galleries of "
                       "the images in one page, with --backend keras heat maps beside the "
                       "worst (default: the JSON report's path, .html)")
     html.add_argument("--no-html", action="store_true", help="write no HTML report")
-    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
-        help="image decoding threads (default: one per core, at most 8)")
-    add("--trust-model-code", action="store_true",
-        help="load a model that carries Python code (Lambda layers); it runs on loading, "
-             "so only for models from a source you trust")
+    flags.add_workers_flag(parser)
+    flags.add_trust_flag(parser)
     return parser
 
 

@@ -15,22 +15,17 @@ the extra packages: pip install -r requirements-onnx.txt.
 import argparse
 import sys
 
-from pyimagesearch import cli, defaults, runfiles
+from pyimagesearch import cli, defaults, flags, runfiles
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add = parser.add_argument
-    add("-m", "--model", default=defaults.MODEL, help="trained model (default: %(default)s)")
-    add("-l", "--labelbin", default=None,
-        help=f"its label file (default: {defaults.LABELBIN_NAME} beside --model)")
-    add("-f", "--format", nargs="+", choices=runfiles.EXPORT_FORMATS, default=["litert"],
-        dest="formats",
-        help="litert (.tflite), savedmodel (a folder for TensorFlow Serving), onnx "
-             "(default: %(default)s)")
-    add("--trust-model-code", action="store_true",
-        help="load a model that carries Python code (Lambda layers); only for models from a "
-             "source you trust")
+    flags.add_model_flags(parser)
+    parser.add_argument("-f", "--format", nargs="+", choices=runfiles.EXPORT_FORMATS,
+                        default=list(defaults.EXPORTS), dest="formats",
+                        help="litert (.tflite), savedmodel (a folder for TensorFlow Serving), "
+                             "onnx (default: %(default)s)")
+    flags.add_trust_flag(parser)
     return parser
 
 

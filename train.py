@@ -12,160 +12,145 @@ groups: one colour and one item per image (see pyimagesearch/groups.py).
 """
 
 import argparse
+import functools
 import importlib.util
 import os
 import shlex
 import sys
 
-from pyimagesearch import cli, decisions, defaults, distribute, groups, run_settings  # cheap
-from pyimagesearch import runfiles
+from pyimagesearch import cli, decisions, defaults, distribute, flags, groups  # cheap
+from pyimagesearch import run_settings, runfiles
 from pyimagesearch.errors import Interrupted, UserError
-
-DEFAULTS = dict(
-    dataset=None,  # label folders of images: "dataset", or the image root of a --manifest
-    output=defaults.OUTPUT,  # where the model, label file and plot go unless named
-    epochs=30,  # the recipe's
-    batch_size=32,  # the recipe's
-    learning_rate=1e-3,  # Adam's, decayed by learning_rate / epochs per step as in the recipe
-    image_size=None,  # pixels, square: the backbone's own (the recipe's 96 for SmallerVGGNet)
-    validation_split=0.2,  # held out for evaluation, the recipe's 80/20
-    seed=42,  # the recipe's random_state
-    rotation=defaults.ROTATION, shift=defaults.SHIFT, shear=defaults.SHEAR,
-    zoom=defaults.ZOOM,  # the recipe's augmentation strengths
-    precision=defaults.PRECISIONS[0],  # 16-bit where the hardware has it: faster, same accuracy
-    augment_on=defaults.AUGMENT_ON[0],  # the warp on a GPU where there is one, else the CPU
-    split=defaults.SPLITS[0],  # every label combination on both sides, duplicates on one side
-    keep=defaults.KEEP[0],  # the epoch with the best validation loss, not merely the last
-    monitor=defaults.MONITORS[0],  # smooth and threshold-free; exact match jumps between epochs
-    schedule=defaults.SCHEDULES[0],  # decays to zero, so that the final epochs settle
-    bn_momentum=defaults.BN_MOMENTUM,  # prediction's statistics keep up with training
-    patience=None,  # stop after this many epochs without a better --monitor (default: never)
-    threshold_rule="f1",  # per-label thresholds maximising F1 on the validation split
-    groups=defaults.GROUPS,
-    recolour=defaults.RECOLOUR,  # synthesise absent colour_item pairs by repainting
-    tint=defaults.TINT,  # so that a red carpet does not make a red dress
-    flip_average=defaults.FLIP_AVERAGE,  # the mean over an image and its mirror image
-    export=list(defaults.EXPORTS),  # a LiteRT file beside the model: classify without TensorFlow
-    strategy=distribute.STRATEGIES[0],  # auto: what TF_CONFIG and the local GPUs offer
-    backbone=defaults.BACKBONE,  # the network under the labels
-    head=defaults.HEAD,  # SmallerVGGNet's head
-    weights=defaults.WEIGHTS,  # random initial weights, or imagenet, or a file
-    loss=defaults.LOSS,  # of a model without label groups
-)
-
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.set_defaults(**DEFAULTS)
-    add = parser.add_argument
-    count, fraction = cli.integer(minimum=1), cli.number(0, 1, above=True, below=True)
-    add("-d", "--dataset", help="folder of label folders (default: dataset)")
-    add("-o", "--output", help="folder for the outputs not named below (default: %(default)s)")
+    _add_data_flags(parser.add_argument_group("data"))
+    _add_output_flags(parser.add_argument_group("outputs"))
+    _add_training_flags(parser.add_argument_group("training"))
+    _add_augmentation_flags(parser.add_argument_group("augmentation"))
+    _add_network_flags(parser.add_argument_group("network"))
+    _add_machine_flags(parser.add_argument_group("machine and run"))
+    flags.add_recipe_flag(parser)  # last: its help lists the recipe values declared above
+    return parser
+
+
+def _add_data_flags(group):
+    group.add_argument("-d", "--dataset", help="folder of label folders (default: dataset)")
+    flags.add_manifest_flags(group)
+    group.add_argument("--val-dataset",
+                       help="folder of label folders to validate on, instead of a split")
+    flags.add_split_flags(group)
+    flags.add_groups_flag(group)
+
+
+def _add_output_flags(group):
+    add = group.add_argument
+    add("-o", "--output", default=defaults.OUTPUT,
+        help="folder for the outputs not named below (default: %(default)s)")
     add("-m", "--model", help=f"model file to write (default: OUTPUT/{defaults.MODEL_NAME})")
     add("-l", "--labelbin",
         help=f"label binarizer file to write (default: OUTPUT/{defaults.LABELBIN_NAME})")
     add("-p", "--plot", help=f"training curves PNG to write (default: OUTPUT/{defaults.PLOT_NAME})")
-    add("--epochs", type=cli.integer(1, cli.MAX_EPOCHS),
+    add("--export", nargs="+", choices=defaults.EXPORT_CHOICES, default=list(defaults.EXPORTS),
+        metavar="FORMAT",
+        help="exports written with the model, from the same epoch: litert (a .tflite file "
+             "that classify.py and evaluate.py run without TensorFlow), onnx (needs "
+             "pip install -r requirements-onnx.txt), or none; for a SavedModel, or to export "
+             f"a model later, see export.py (default: {' '.join(defaults.EXPORTS)})")
+    add("--tensorboard", metavar="DIR",
+        help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
+    add("--no-report", action="store_true",
+        help="write no HTML report (MODEL.report.html: the evaluation with the validation "
+             "images, curves and the dataset audit in one page)")
+
+
+def _add_training_flags(group):
+    add = functools.partial(flags.add, group)
+    add("--epochs", type=cli.integer(1, cli.MAX_EPOCHS), default=defaults.EPOCHS,
         help="passes over the training images (default: %(default)s)")
-    add("--batch-size", type=cli.integer(1, cli.MAX_BATCH_SIZE),
+    add("--batch-size", type=cli.integer(1, cli.MAX_BATCH_SIZE), default=defaults.BATCH_SIZE,
         help="images per step (default: %(default)s)")
     add("--learning-rate", type=cli.number(0, cli.MAX_LEARNING_RATE, above=True),
-        help="Adam's initial rate (default: %(default)s)")
+        default=defaults.LEARNING_RATE, help="Adam's initial rate (default: %(default)s)")
+    add("--schedule", choices=defaults.SCHEDULES, default=defaults.SCHEDULES[0], recipe="recipe",
+        help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
+             "(default: %(default)s)")
+    add("--bn-momentum", type=cli.number(0, 1, below=True), default=defaults.BN_MOMENTUM,
+        recipe=defaults.RECIPE_BN_MOMENTUM,
+        help="batch normalisation's moving-average momentum; the recipe's 0.99 lags and "
+             "delays good validation scores by several epochs (default: %(default)s)")
+    add("--precision", choices=defaults.PRECISIONS, default=defaults.PRECISIONS[0],
+        help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
+             "else float32 (default: %(default)s)")
+    add("--keep", choices=defaults.KEEP, default=defaults.KEEP[0], recipe="last",
+        help="which epoch's weights to save (default: %(default)s)")
+    add("--monitor", choices=defaults.MONITORS, default=defaults.MONITORS[0],
+        help="what 'best' means (default: %(default)s)")
+    add("--patience", type=cli.integer(minimum=1),
+        help="stop early after this many epochs without improvement in --monitor "
+             "(default: run all epochs; the cosine schedule does its best work last)")
+    add("--threshold-rule", choices=tuple(decisions.RULES), default=defaults.THRESHOLD_RULE,
+        recipe="fixed", help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 "
+        "(precision), or fixed 0.5 (default: %(default)s)")
+
+
+def _add_augmentation_flags(group):
+    add = functools.partial(flags.add, group)
+    add("--rotation", type=cli.number(0, 180), default=defaults.ROTATION,
+        help="max rotation, degrees (default: %(default)s)")
+    add("--shift", type=cli.number(0, 1), default=defaults.SHIFT,
+        help="max shift, fraction of size (default: %(default)s)")
+    add("--shear", type=cli.number(0, 90, below=True), default=defaults.SHEAR,
+        help="max shear, degrees as in Keras 2 (default: %(default)s)")
+    add("--zoom", type=cli.number(0, 1, below=True), default=defaults.ZOOM,
+        help="zoom range around 1 (default: %(default)s)")
+    add("--no-flip", dest="flip", action="store_false", help="no horizontal flips")
+    add("--augment-on", choices=defaults.AUGMENT_ON, default=defaults.AUGMENT_ON[0],
+        help="where the random warp runs: cpu (tf.data), device (the training model's first "
+             "layer, on the GPU; left out of the saved model), auto = device when TensorFlow "
+             "sees a GPU, else cpu (default: %(default)s)")
+    add("--recolour", type=cli.number(0, 1), metavar="P", default=defaults.RECOLOUR, recipe=0.0,
+        help="chance that a training image whose colour label is in the colour table is "
+             "repainted to another colour of its group and relabelled, which shows the "
+             "network combinations the folders lack; 0: never (default: %(default)s)")
+    add("--tint", type=cli.number(0, 1), metavar="P", default=defaults.TINT, recipe=0.0,
+        help="chance that a training image's background is tinted toward a random colour, "
+             "labels unchanged; 0: never (default: %(default)s)")
+
+
+def _add_network_flags(group):
+    add = functools.partial(flags.add, group)
+    add("--backbone", choices=defaults.BACKBONES, default=defaults.BACKBONE,
+        recipe=defaults.RECIPE_BACKBONE,
+        help="the network: the recipe's smallervggnet, or a keras.applications family "
+             "(mobilenetv3small, mobilenetv3large, efficientnetv2b0) with a pooled head "
+             "(default: %(default)s)")
+    add("--head", choices=defaults.HEADS, default=defaults.HEAD, recipe="flatten",
+        help="smallervggnet's head: flatten (the recipe's FC1024 on the flattened maps) or gap "
+             "(global average pooling, then a 512-unit layer) (default: %(default)s)")
+    add("--weights", metavar="imagenet|none|FILE", default=defaults.WEIGHTS, recipe="none",
+        help="initial weights: none (random), imagenet (keras.applications backbones; Keras "
+             "downloads and caches them), or a weights file (.weights.h5, or the .h5 Keras "
+             "downloads); a pretrained backbone first trains its head frozen, then all of it at "
+             "a tenth of the rate (default: %(default)s)")
     add("--image-size", type=cli.integer(12, cli.MAX_IMAGE_SIZE),
         help=f"model input width and height, 12 to {cli.MAX_IMAGE_SIZE} (32 or more for an "
              "application backbone) (default: the backbone's own: "
              f"{defaults.RECIPE_IMAGE_SIZE} for smallervggnet, the recipe's; "
              f"{defaults.APPLICATION_IMAGE_SIZE} for the others)")
-    add("--validation-split", type=fraction, help="fraction held out (default: %(default)s)")
-    add("--seed", type=cli.integer(0, 2 ** 32 - 1),
-        help="split, shuffle and initialisation seed (default: %(default)s)")
-    add("--rotation", type=cli.number(0, 180), help="max rotation, degrees (default: %(default)s)")
-    add("--shift", type=cli.number(0, 1), help="max shift, fraction of size (default: %(default)s)")
-    add("--shear", type=cli.number(0, 90, below=True),
-        help="max shear, degrees as in Keras 2 (default: %(default)s)")
-    add("--zoom", type=cli.number(0, 1, below=True),
-        help="zoom range around 1 (default: %(default)s)")
-    add("--no-flip", dest="flip", action="store_false", help="no horizontal flips")
-    add("--precision", choices=defaults.PRECISIONS,
-        help="arithmetic: auto = bfloat16 on CPUs with native support, float16 on GPUs, "
-             "else float32 (default: %(default)s)")
-    add("--augment-on", choices=defaults.AUGMENT_ON,
-        help="where the random warp runs: cpu (tf.data), device (the training model's first "
-             "layer, on the GPU; left out of the saved model), auto = device when TensorFlow "
-             "sees a GPU, else cpu (default: %(default)s)")
-    add("--manifest", help="CSV of image paths and labels, instead of folder names; paths "
-        "are relative to --dataset if given, else to the manifest's folder")
-    add("--path-column", help="manifest column with the image paths (default: guessed)")
-    add("--labels-column", help="manifest column with the labels (default: guessed)")
-    add("--val-dataset", help="folder of label folders to validate on, instead of a split")
-    add("--split", choices=defaults.SPLITS,
-        help="stratified by label combination, the 2018 recipe's exact split, or a plain "
-             "random one (default: %(default)s)")
-    add("--keep", choices=defaults.KEEP, help="which epoch's weights to save (default: %(default)s)")
-    add("--monitor", choices=defaults.MONITORS,
-        help="what 'best' means (default: %(default)s)")
-    add("--patience", type=count,
-        help="stop early after this many epochs without improvement in --monitor "
-             "(default: run all epochs; the cosine schedule does its best work last)")
-    add("--schedule", choices=defaults.SCHEDULES,
-        help="learning-rate schedule: cosine to zero, or the recipe's lr/(1+decay*step) "
-             "(default: %(default)s)")
-    add("--bn-momentum", type=cli.number(0, 1, below=True),
-        help="batch normalisation's moving-average momentum; the recipe's 0.99 lags and "
-             "delays good validation scores by several epochs (default: %(default)s)")
-    add("--threshold-rule", choices=tuple(decisions.RULES),
-        help="per-label threshold tuning: maximise F1, F2 (recall), F0.5 (precision), "
-             "or fixed 0.5 (default: %(default)s)")
-    add("--groups", type=groups.flag, metavar="GROUPS",
-        help="label groups: auto (one group per position of folder names of one shape, "
-             "such as colour_item), none (one independent sigmoid per label, the recipe's), "
-             "or NAME=label,label;... with NAME+= for a group whose labels may go together; "
-             "labels left out form the group 'other' (default: %(default)s)")
-    add("--recolour", type=cli.number(0, 1), metavar="P",
-        help="chance that a training image whose colour label is in the colour table is "
-             "repainted to another colour of its group and relabelled, which shows the "
-             "network combinations the folders lack; 0: never (default: %(default)s)")
-    add("--tint", type=cli.number(0, 1), metavar="P",
-        help="chance that a training image's background is tinted toward a random colour, "
-             "labels unchanged; 0: never (default: %(default)s)")
-    add("--no-flip-average", dest="flip_average", action="store_false",
-        help="predict from the image alone, not the mean over it and its mirror image")
-    add("--export", nargs="+", choices=defaults.EXPORT_CHOICES, metavar="FORMAT",
-        help="exports written with the model, from the same epoch: litert (a .tflite file "
-             "that classify.py and evaluate.py run without TensorFlow), onnx (needs "
-             "pip install -r requirements-onnx.txt), or none; for a SavedModel, or to export "
-             "a model later, see export.py (default: litert)")
-    add("--backbone", choices=defaults.BACKBONES,
-        help="the network: the recipe's smallervggnet, or a keras.applications family "
-             "(mobilenetv3small, mobilenetv3large, efficientnetv2b0) with a pooled head "
-             "(default: %(default)s)")
-    add("--head", choices=defaults.HEADS,
-        help="smallervggnet's head: flatten (the recipe's FC1024 on the flattened maps) or gap "
-             "(global average pooling, then a 512-unit layer) (default: %(default)s)")
-    add("--weights", metavar="imagenet|none|FILE",
-        help="initial weights: none (random), imagenet (keras.applications backbones; Keras "
-             "downloads and caches them), or a weights file (.weights.h5, or the .h5 Keras "
-             "downloads); a pretrained backbone first trains its head frozen, then all of it at "
-             "a tenth of the rate (default: %(default)s)")
-    add("--loss", choices=defaults.LOSSES,
+    add("--loss", choices=defaults.LOSSES, default=defaults.LOSS, recipe="bce",
         help="loss of a model without label groups: bce (binary cross-entropy per label, the "
              "recipe's) or asl (asymmetric loss: easy negatives weigh less); a model with label "
              "groups has its grouped loss (default: %(default)s)")
-    add("--recipe", action="store_true",
-        help="the 2018 recipe's choices: its split, last epoch, recipe decay, "
-             "batch normalisation momentum 0.99, 0.5 thresholds, no label groups, "
-             "no recolouring, tinting or flip averaging, SmallerVGGNet with its flatten head "
-             "from random weights")
-    add("--workers", type=cli.integer(1, cli.MAX_WORKERS), default=None,
-        help="image decoding threads (default: one per core, at most 8)")
-    add("--cache-dir", help="folder for the cache of decoded images (default: "
-        "$XDG_CACHE_HOME/pyimagesearch-multilabel or ~/.cache/pyimagesearch-multilabel)")
-    add("--no-cache", action="store_true", help="decode every image, read and write no cache")
-    add("--resume", action="store_true",
-        help="continue the interrupted run whose checkpoint is beside --model, with the "
-             "settings it was started with; paths given now are used")
-    add("-q", "--quiet", action="store_true", help="no progress bars")
-    add("--strategy", choices=distribute.STRATEGIES,
+    add("--no-flip-average", dest="flip_average", action="store_false", recipe=False,
+        help="predict from the image alone, not the mean over it and its mirror image")
+
+
+def _add_machine_flags(group):
+    add = group.add_argument
+    flags.add_workers_flag(group)
+    flags.add_cache_flags(group)
+    add("--strategy", choices=distribute.STRATEGIES, default=distribute.STRATEGIES[0],
         help="tf.distribute strategy: auto = multi-worker when TF_CONFIG describes a cluster, "
              "mirrored over the local GPUs when there are two or more, else default (one "
              "device); --batch-size is per replica and the learning rate is multiplied by "
@@ -174,12 +159,10 @@ def build_parser():
         default=distribute.CLUSTER_TIMEOUT,
         help="with TF_CONFIG, how long the cluster's tasks have to start and connect before "
              "this one gives up (default: %(default)s)")
-    add("--tensorboard", metavar="DIR",
-        help="also write TensorBoard logs to DIR (every run writes MODEL.results.csv)")
-    add("--no-report", action="store_true",
-        help="write no HTML report (MODEL.report.html: the evaluation with the validation "
-             "images, curves and the dataset audit in one page)")
-    return parser
+    add("--resume", action="store_true",
+        help="continue the interrupted run whose checkpoint is beside --model, with the "
+             "settings it was started with; paths given now are used")
+    add("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def parse_args(argv=None):
@@ -190,15 +173,7 @@ def parse_args(argv=None):
     args.given = cli.given_options(build_parser(), argv)
     # How this run was asked for, to tell the user how to resume it (not a setting).
     args.command_line = ["train.py"] + list(argv) if argv is not None else list(sys.argv)
-    if args.recipe:
-        args.split, args.keep, args.schedule = "recipe", "last", "recipe"
-        args.threshold_rule = "fixed"
-        args.bn_momentum = defaults.RECIPE_BN_MOMENTUM
-        args.groups = groups.NONE
-        args.recolour = args.tint = 0.0
-        args.flip_average = False
-        args.backbone, args.head, args.weights = defaults.RECIPE_BACKBONE, "flatten", "none"
-        args.loss = "bce"
+    flags.apply_recipe(parser, args)
     if args.weights not in ("imagenet", "none"):  # a file: recorded absolute, for --resume
         args.weights = os.path.abspath(args.weights)
     args.model = args.model or os.path.join(args.output, defaults.MODEL_NAME)

@@ -18,6 +18,17 @@ PLOT_NAME = "plot.png"  # training curves inside OUTPUT
 MODEL = os.path.join(OUTPUT, MODEL_NAME)
 ANNOTATED = os.path.join(OUTPUT, "classified")  # classify.py's drawn images
 EXPLAINED = os.path.join(OUTPUT, "explained")  # classify.py --explain's heat maps
+AUDIT_REPORT = os.path.join(OUTPUT, "audit.json")  # audit.py's JSON report
+SUSPECTS = os.path.join(OUTPUT, "label_errors.csv")  # audit.py --label-errors' ranked images
+GALLERY = os.path.join(OUTPUT, "label_errors.html")  # audit.py --label-errors' top suspects
+
+# A training run: the 2018 recipe's numbers.
+EPOCHS = 30  # the recipe's
+BATCH_SIZE = 32  # images per step, the recipe's
+LEARNING_RATE = 1e-3  # Adam's, decayed by learning_rate / epochs per step as in the recipe
+VALIDATION_SPLIT = 0.2  # held out for evaluation, the recipe's 80/20
+SEED = 42  # split, shuffle and initialisation: the recipe's random_state
+THRESHOLD_RULE = "f1"  # per-label thresholds maximising F1 on the validation split
 
 # Batch normalisation's moving-average momentum. At 0.9 the statistics that prediction uses
 # follow training within an epoch; at Keras's (and the recipe's) 0.99 they lag about 100
@@ -44,7 +55,7 @@ SCHEDULES = ("cosine", "recipe")  # cosine: decays to zero so that the last epoc
 RECOLOUR = 0.5  # chance a training image of a known colour is repainted another colour
 TINT = 0.5  # chance a training image's background is tinted toward a random colour
 FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
-EXPORTS = ("litert",)  # written beside the model by train.py
+EXPORTS = ("litert",)  # written beside the model by train.py, and by export.py unless told
 EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's; export.py also writes a SavedModel
 BACKENDS = ("auto", "keras", "litert", "onnx")  # auto: LiteRT when the model has one, else Keras
 # The network. "auto" is RECIPE_BACKBONE for labels with a colour group (colour_item folders:
