@@ -77,8 +77,7 @@ def _output_plan(args, json_path, html_path):
 
 
 def _evaluate(args, path, html_path):
-    from pyimagesearch import classifier, decisions, evaluation, labels
-    from pyimagesearch import artifacts
+    from pyimagesearch import artifacts, classifier, evaluation, labels
     from pyimagesearch import dataset as data
 
     model = classifier.Classifier.load(args.model, args.labelbin, args.backend,
@@ -94,11 +93,9 @@ def _evaluate(args, path, html_path):
               f"{', '.join(unknown)}", file=sys.stderr)
     targets = labels.targets_for(dataset.labels, class_names)
     probabilities = model.predict_images(dataset.images, args.batch_size)
-    chosen = model.decide(probabilities)
-    report = evaluation.evaluate(
-        targets, probabilities, chosen, class_names, dataset.paths,
-        rule=decisions.describe(args.threshold, args.top_k, groups=model_groups),
-        groups=model_groups)
+    chosen = model.rule.decide(probabilities)
+    report = evaluation.evaluate(targets, probabilities, chosen, class_names, dataset.paths,
+                                 rule=model.rule.describe(), groups=model_groups)
     artifacts.write_json(path, report)
     print(evaluation.format_report(report, title=args.manifest or args.dataset))
     print(f"saved {path}")
@@ -111,14 +108,12 @@ def _write_html(args, path, report, scored, model, dataset):
     """The same evaluation as one HTML page with the images, beside the JSON report."""
     from pyimagesearch import report as html_report
 
-    thresholds = None if args.top_k else (  # the cuts the decisions used; None: the group's
-        dict.fromkeys(model.class_names, args.threshold) if args.threshold is not None
-        else model.description.get("thresholds"))
     # Heat maps need the Keras model; loading it (and TensorFlow) for LiteRT or ONNX would
     # cost the TensorFlow-free path its point, so they come with --backend keras.
     explain = html_report.heat_maps(model.runner.model) if model.backend == "keras" else None
     html_report.write_report(path, report, *scored, model.class_names, dataset.paths,
-                             dataset.images, thresholds=thresholds, explain=explain,
+                             dataset.images, thresholds=model.rule.thresholds_by_label(),
+                             explain=explain,
                              title=args.manifest or args.dataset)
     print(f"saved {path}")
 

@@ -48,7 +48,9 @@ def export_model(args):
 
 
 def _export(args, run):
-    from pyimagesearch import artifacts, backends, files
+    import dataclasses
+
+    from pyimagesearch import artifacts, backends, descriptions, files
     from pyimagesearch.errors import UserError
 
     if "onnx" in args.formats:  # before the seconds that loading TensorFlow takes
@@ -58,17 +60,18 @@ def _export(args, run):
 
     model, _, description = artifacts.load_artifacts(run.model, run.labelbin,
                                                      args.trust_model_code)
-    if not description:
+    if not description.found:
         raise UserError(f"{args.model} has no description ({run.description}): it was not "
                         "saved by train.py; train again")
     with files.lock_for(args.model):
-        exports = dict(description.get("exports") or {})
+        exports = dict(description.exports)
         for fmt in dict.fromkeys(args.formats):
             path = run.export(fmt)
-            exports[fmt] = export.write(model, fmt, path, description["fingerprint"])
+            exports[fmt] = export.write(model, fmt, path, description.fingerprint)
             print(f"wrote {path}")
-        artifacts.write_json(run.description,
-                             {**artifacts.load_description(args.model), "exports": exports})
+        # Read again under the lock: the file as it is now, with these exports added.
+        descriptions.write(args.model, dataclasses.replace(descriptions.read(args.model),
+                                                           exports=exports))
     print(f"listed in {run.description}")
     return 0
 

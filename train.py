@@ -232,17 +232,17 @@ def _run(args):
     print(audit.format_audit(dataset_audit))
 
     cli.quiet_tensorflow()
-    from pyimagesearch import artifacts, evaluation, plot
+    from pyimagesearch import artifacts, descriptions, evaluation, plot
 
     settings = run_settings.record(args)
     model, history, best_epoch = _fit(args, dataset, targets, list(binarizer.classes_),
                                       (train_index, validation_index), state, settings)
-    report, cuts, scored = _evaluate(args, model, dataset, targets, validation_index, binarizer)
-    artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, {
-        "thresholds": decisions.thresholds_to_save(binarizer.classes_, cuts),
-        "groups": groups.to_json(args.groups_resolved),
-        "best_epoch": best_epoch, "history": history, "settings": settings, "evaluation": report,
-        "images": len(dataset.paths), "skipped": len(dataset.skipped)},
+    report, rule, scored = _evaluate(args, model, dataset, targets, validation_index, binarizer)
+    description = descriptions.Description(
+        thresholds=rule.thresholds_by_label(), groups=groups.to_json(args.groups_resolved),
+        best_epoch=best_epoch, history=history, settings=settings, evaluation=report,
+        images=len(dataset.paths), skipped=len(dataset.skipped))
+    artifacts.save_artifacts(model, binarizer, args.model, args.labelbin, description,
         reports={"audit": dataset_audit, "evaluation": report},  # one set, one save id
         exports=_exports(args, model), extras=_staged_copies(args))
     plot.save_history_plot(history, args.plot, best_epoch if args.keep == "best" else None)
@@ -251,7 +251,7 @@ def _run(args):
     print(f"kept epoch {best_epoch} of {len(history['loss'])}; saved {args.model}, "
           f"{args.labelbin}, {args.plot}")
     if not args.no_report:
-        _write_report(args, model, report, scored, (dataset.images, validation_index), cuts,
+        _write_report(args, model, report, scored, (dataset.images, validation_index), rule,
                       dict(audit=dataset_audit, settings=settings, history_plot=args.plot))
     elif os.path.isfile(_files(args).html_report):  # it describes the model just replaced
         os.remove(_files(args).html_report)
@@ -330,11 +330,11 @@ def _resume_state(args, folder):
 def _finished(args):
     """Whether the saved model is the finished run of these settings (killed, say, after it
     saved everything), so that --resume must not start it again and overwrite it."""
-    from pyimagesearch import artifacts
+    from pyimagesearch import descriptions
 
     if not (os.path.isfile(args.model) and os.path.isfile(args.labelbin)):
         return False
-    return run_settings.same_run(args, artifacts.load_description(args.model).get("settings") or {})
+    return run_settings.same_run(args, descriptions.read(args.model).settings or {})
 
 
 def _cache_dir(args):
@@ -585,7 +585,8 @@ def _how_to_resume(done, args, folder):
 def _evaluate(args, model, dataset, targets, validation_index, binarizer):
     """Tune the per-label thresholds on the validation images and score them there; the
     labels of exclusive groups are decided one per group, untuned. Returns the report, the
-    thresholds and (probabilities, targets, decisions, labels, paths) of those images."""
+    decisions.DecisionRule and (probabilities, targets, decisions, labels, paths) of those
+    images."""
     from pyimagesearch import evaluation, training
 
     class_names, model_groups = list(binarizer.classes_), args.groups_resolved
@@ -593,23 +594,21 @@ def _evaluate(args, model, dataset, targets, validation_index, binarizer):
     paths = [dataset.paths[i] for i in validation_index]
     cuts = decisions.tune_thresholds(targets[validation_index], probabilities, args.threshold_rule,
                                      model_groups, class_names)
-    decide = decisions.make_decider(cuts, groups=model_groups, class_names=class_names)
-    chosen = decide(probabilities)
-    report = evaluation.evaluate(
-        targets[validation_index], probabilities, chosen, class_names, paths,
-        rule=decisions.describe(tuned_by=args.threshold_rule, groups=model_groups),
-        groups=model_groups)
-    return report, cuts, (probabilities, targets[validation_index], chosen, class_names, paths)
+    rule = decisions.DecisionRule(class_names, cuts, model_groups, tuned_by=args.threshold_rule)
+    chosen = rule.decide(probabilities)
+    report = evaluation.evaluate(targets[validation_index], probabilities, chosen, class_names,
+                                 paths, rule=rule.describe(), groups=model_groups)
+    return report, rule, (probabilities, targets[validation_index], chosen, class_names, paths)
 
 
-def _write_report(args, model, report, scored, images, cuts, extras):
+def _write_report(args, model, report, scored, images, rule, extras):
     """The evaluation as one HTML page with the validation images (`images`: the dataset's
     and the validation rows) and the heat maps of the worst, beside the model."""
     from pyimagesearch import report as html_report
 
     path = _files(args).html_report
     html_report.write_report(path, report, *scored, html_report.Rows(*images),
-                             thresholds=decisions.thresholds_to_save(scored[3], cuts),
+                             thresholds=rule.thresholds_by_label(),
                              explain=html_report.heat_maps(model), **extras)
     print(f"saved {path}")
 

@@ -108,8 +108,8 @@ def run_once(config, dataset, targets, pool, held_out, seed, epochs, size, class
         validation_probabilities = model.predict(dataset.images[validation_index], verbose=0)
         cuts = decisions.tune_thresholds(targets[validation_index], validation_probabilities,
                                          groups=model_groups, class_names=class_names)
-        chosen = decisions.make_decider(cuts, groups=model_groups,
-                                        class_names=class_names)(test_probabilities)
+        rule = decisions.DecisionRule(class_names, cuts, model_groups)
+        chosen = rule.decide(test_probabilities)
     report = evaluation.evaluate(targets[held_out], test_probabilities, chosen,
                                  [str(i) for i in range(targets.shape[1])])
     tuned_on = [] if config == "recipe" else [dataset.paths[i] for i in validation_index]

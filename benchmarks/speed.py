@@ -385,7 +385,7 @@ def child_train_project(spec):
     import keras
     import numpy as np
 
-    from pyimagesearch import artifacts, augment, models, training
+    from pyimagesearch import artifacts, augment, descriptions, models, training
     from pyimagesearch import labels
 
     dataset, _ = project_load(spec, spec["training"] + spec["scored"])
@@ -405,7 +405,8 @@ def child_train_project(spec):
                              targets[held_index], spec)
     model.fit(batches, epochs=epochs, callbacks=[progress], verbose=0)
     artifacts.save_artifacts(model, binarizer, os.path.join(spec["work"], "project.keras"),
-                             os.path.join(spec["work"], "project.pickle"), {})
+                             os.path.join(spec["work"], "project.pickle"),
+                             descriptions.Description())
     return {**progress.summary(), "train_images": len(train_index),
             "scored_images": len(held_index), "skipped": len(dataset.skipped),
             "precision": models.choose_precision()}

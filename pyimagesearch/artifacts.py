@@ -1,7 +1,7 @@
 """Saving and loading what training produces: the model, its labels, its description.
 
 Usage:
-    save_artifacts(model, binarizer, "output/fashion.keras", "output/mlb.pickle", settings)
+    save_artifacts(model, binarizer, "output/fashion.keras", "output/mlb.pickle", description)
     model, binarizer, description = load_artifacts("output/fashion.keras", "output/mlb.pickle")
 
 Four files travel together:
@@ -15,7 +15,8 @@ Four files travel together:
 - `<labelbin>.json`, the same labels as plain data, read instead of the pickle
   whenever it is there;
 - `<model>.json`, which says what the model expects (labels, input size, colour
-  order, thresholds) and records the settings and scores of the run that made it.
+  order, thresholds) and records the settings and scores of the run that made it
+  (a descriptions.Description, which module alone writes and reads the file).
 Model and labels carry one fingerprint of the labels, input size and colour order;
 a pair whose fingerprints differ is refused. Each save also gives its files one save
 id, and `<model>.json` records the SHA-256 of the model and the pickle: the files are
@@ -24,6 +25,7 @@ leaves a set that `load_artifacts` recognises as mixed and refuses.
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -32,12 +34,10 @@ import tempfile
 import uuid
 import zipfile
 
-from pyimagesearch import runfiles, safe_pickle
+from pyimagesearch import descriptions, runfiles, safe_pickle
 from pyimagesearch.errors import UserError
 from pyimagesearch.files import atomic_write, temporary_path
 from pyimagesearch.images import COLOUR_ORDER
-
-FORMAT = "pyimagesearch-multilabel/1"
 
 
 def fingerprint(labels, size, colour_order=COLOUR_ORDER):
@@ -51,8 +51,9 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
     """Write the four files (and `reports`, {kind: dict}, as `<model>.<kind>.json`, and
     `exports`, {path: (format, write)}, each `write(path)` exporting the model to a file and
     returning its entry, and `extras`, {path: write}, other files of the run that `write(path)`
-    writes) as one set; return the save's id. `description` is a JSON-able dict;
-    the exports are listed in it under "exports", each with its file's SHA-256.
+    writes) as one set; return the save's id. `description` is a descriptions.Description
+    of the run (thresholds, groups, its record); the labels, input size, names, save id and
+    hashes are filled in here, and the exports listed, each with its file's SHA-256.
 
     Each file goes to a temporary file first, and they are renamed into place only once all
     are written, so a full disk or an error mid-save leaves the previous set whole. The
@@ -63,9 +64,10 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
     labels = [str(name) for name in binarizer.classes_]
     run = runfiles.RunFiles(model_path, labelbin_path)
     size, save_id, pickled = input_size(model), uuid.uuid4().hex, pickle.dumps(binarizer)
-    shared = {"format": FORMAT, "labels": labels, "colour_order": COLOUR_ORDER,
-              "input_size": list(size), "fingerprint": fingerprint(labels, size),
-              "model": os.path.basename(model_path), "save_id": save_id}
+    # What the labels' JSON shares with the description: the set's identity.
+    shared = {"labels": labels, "colour_order": COLOUR_ORDER, "input_size": tuple(size),
+              "fingerprint": fingerprint(labels, size), "model": os.path.basename(model_path),
+              "save_id": save_id}
     reports = {run.report(kind): {**report, "save_id": save_id}
                for kind, report in (reports or {}).items()}
     # The renaming order. The labels' JSON goes first: a kill after it leaves an id that the
@@ -80,7 +82,7 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
             for path in reversed(order)}
         model.save(temporary[model_path])
         _write(temporary[labelbin_path], pickled)
-        _write(temporary[run.labels], _json_bytes(shared))
+        _write(temporary[run.labels], _json_bytes({"format": descriptions.FORMAT, **shared}))
         for path, report in reports.items():
             _write(temporary[path], _json_bytes(report))
         for path, write in extras.items():
@@ -90,11 +92,10 @@ def save_artifacts(model, binarizer, model_path, labelbin_path, description, rep
             exported[fmt] = {**write(temporary[path]), "file": os.path.basename(path),
                              "sha256": digest(temporary[path]),
                              "fingerprint": shared["fingerprint"]}
-        _write(temporary[run.description], _json_bytes({
-            **shared, "labelbin": os.path.basename(labelbin_path), **description,
-            **({"exports": exported} if exported else {}),
-            "save_id": save_id, "model_sha256": _sha256(temporary[model_path]),
-            "labelbin_sha256": hashlib.sha256(pickled).hexdigest()}))
+        _write(temporary[run.description], descriptions.to_bytes(dataclasses.replace(
+            description, **shared, labelbin=os.path.basename(labelbin_path),
+            exports=exported or description.exports, model_sha256=_sha256(temporary[model_path]),
+            labelbin_sha256=hashlib.sha256(pickled).hexdigest())))
     return save_id
 
 
@@ -143,11 +144,11 @@ def set_files(model_path, labelbin_path):
     found = {"-m": model_path, "-l": labelbin_path,
              "the model's description": run.description, "the labels' JSON": run.labels}
     try:
-        exports = load_description(model_path).get("exports") or {}
+        exports = descriptions.read(model_path).exports
     except UserError:
         exports = {}
-    for fmt, entry in exports.items() if isinstance(exports, dict) else ():
-        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+    for fmt, entry in exports.items():
+        if isinstance(entry.get("file"), str):
             found[f"the {fmt} export"] = run.beside(entry["file"])
     return found
 
@@ -155,7 +156,7 @@ def set_files(model_path, labelbin_path):
 def load_artifacts(model_path, labelbin_path, trust_code=False):
     """Load a model and its binarizer, and refuse files that do not belong together."""
     saved_labels, labels = _read_labels(labelbin_path)
-    description = load_description(model_path)
+    description = descriptions.read(model_path)
     model = load_model(model_path, trust_code)
     check_pair(model.output_shape[-1], labels, description, model_path, labelbin_path)
     _check_set(description, saved_labels, model_path, labelbin_path)
@@ -167,14 +168,15 @@ def load_set(model_path, labelbin_path, need_model=True):
     without loading the model: no TensorFlow, no scikit-learn. Without `need_model` the
     Keras file may be absent (a deployment of an export and its description alone)."""
     saved_labels, labels = _read_labels(labelbin_path)
-    description = load_description(model_path)
+    description = descriptions.read(model_path)
     if need_model and not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}")
-    if not description and not os.path.isfile(model_path):
+    if not description.found and not os.path.isfile(model_path):
         raise UserError(f"model file not found: {model_path}, nor its description "
                         f"{runfiles.RunFiles(model_path).description}")
-    check_pair(len(description.get("labels", labels)), labels, description, model_path,
-               labelbin_path)
+    # Without the model, the description says how many labels it predicts.
+    outputs = len(labels if description.labels is None else description.labels)
+    check_pair(outputs, labels, description, model_path, labelbin_path)
     _check_set(description, saved_labels, model_path, labelbin_path)
     return labels, description
 
@@ -190,7 +192,7 @@ def _check_set(description, saved_labels, model_path, labelbin_path):
     own = _own_labels(description, model_path, labelbin_path)
     saved_labels = saved_labels if own else None
     labels_fingerprint = (saved_labels or {}).get("fingerprint")
-    if labels_fingerprint and description.get("fingerprint") not in (None, labels_fingerprint):
+    if labels_fingerprint and description.fingerprint not in (None, labels_fingerprint):
         raise UserError(f"model {model_path} and labels {runfiles.labels_file(labelbin_path)} have "
                         "different fingerprints (labels, input size or colour order): "
                         "they are not from the same run")
@@ -207,7 +209,7 @@ def _own_labels(description, model_path, labelbin_path):
     """Whether `labelbin_path` is the label file saved with the model (or the set is too old
     to say which that is), rather than another one the user named, such as the 2018 recipe's
     mlb.pickle of the same labels."""
-    named = description.get("labelbin")
+    named = description.labelbin
     if not named:
         return True
     own = runfiles.RunFiles(model_path).beside(named)
@@ -220,21 +222,21 @@ def _own_labels(description, model_path, labelbin_path):
 def _mixed_set(description, saved_labels, model_path, labelbin_path, own=True):
     """Why the files are not all from one save, or None. Sets saved before save ids
     existed carry none and are taken as they are."""
-    save_id, labels_id = description.get("save_id"), (saved_labels or {}).get("save_id")
+    save_id, labels_id = description.save_id, (saved_labels or {}).get("save_id")
     run = runfiles.RunFiles(model_path, labelbin_path)
     described, labels_json = run.description, run.labels
     if not save_id:
         named_here = (saved_labels or {}).get("model") == os.path.basename(model_path)
         if labels_id and named_here:
             return (f"{labels_json} was saved with a model {model_path}, but "
-                    f"{described} is {'older' if description else 'missing'}")
+                    f"{described} is {'older' if description.found else 'missing'}")
         return None
-    if os.path.isfile(model_path) and _sha256(model_path) != description.get("model_sha256"):
+    if os.path.isfile(model_path) and _sha256(model_path) != description.model_sha256:
         return f"{model_path} is not the model that {described} describes"
     if saved_labels is not None and labels_id != save_id:
         return f"{labels_json} and {described} are from different saves"
     if own and saved_labels is None and \
-            _sha256(labelbin_path) != description.get("labelbin_sha256"):
+            _sha256(labelbin_path) != description.labelbin_sha256:
         return f"{labelbin_path} is not the label file saved with {described}"
     return None
 
@@ -332,7 +334,7 @@ def _read_small(path):
 
 def find_description(export_path):
     """(model path, description) of the model whose description lists the file
-    `export_path` (a .tflite, say) among its exports; (None, {}) when none in its folder
+    `export_path` (a .tflite, say) among its exports; (None, Description()) when none in its folder
     does. The model itself need not be there: the description is what names the export."""
     folder, name = os.path.dirname(export_path), os.path.basename(export_path)
     stem = os.path.splitext(export_path)[0]
@@ -348,28 +350,12 @@ def find_description(export_path):
         if not os.path.isfile(path):
             continue
         try:
-            exports = load_description(model_path).get("exports") or {}
+            description = descriptions.read(model_path)
         except UserError:
             continue  # a report or another tool's JSON: not a description
-        if any(isinstance(entry, dict) and entry.get("file") == name
-               for entry in (exports.values() if isinstance(exports, dict) else ())):
-            return model_path, load_description(model_path)
-    return None, {}
-
-
-def load_description(model_path):
-    """The model's `<model>.json`, or {} for a model saved without one."""
-    path = runfiles.RunFiles(model_path).description
-    if not os.path.isfile(path):
-        return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            description = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read model description {path}: {_one_line(error)}") from None
-    if not isinstance(description, dict) or description.get("format") != FORMAT:
-        raise UserError(f"{path} is not a model description written by this tool")
-    return description
+        if any(entry.get("file") == name for entry in description.exports.values()):
+            return model_path, description
+    return None, descriptions.Description()
 
 
 def check_pair(outputs, labels, description, model_path, labelbin_path):
@@ -378,8 +364,8 @@ def check_pair(outputs, labels, description, model_path, labelbin_path):
     if outputs != len(labels):
         raise UserError(f"model {model_path} predicts {outputs} labels but label file "
                         f"{labelbin_path} has {len(labels)}: they are not from the same run")
-    if description and description.get("labels") != labels:
-        raise UserError(f"model {model_path} was trained on labels {description.get('labels')} "
+    if description.found and description.labels != labels:
+        raise UserError(f"model {model_path} was trained on labels {description.labels} "
                         f"but label file {labelbin_path} has {labels}: not from the same run")
 
 

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from pyimagesearch import artifacts, cli, runfiles
+from pyimagesearch import artifacts, cli, descriptions, runfiles
 from pyimagesearch.errors import UserError
 
 BACKENDS = ("auto", "keras", "litert", "onnx")
@@ -50,7 +50,7 @@ def choose(model_path, backend="auto"):
     without their .tflite)."""
     if backend != "auto":
         return backend
-    named = ((artifacts.load_description(model_path).get("exports") or {}).get("litert") or {}).get("file")
+    named = descriptions.read(model_path).export_file("litert")
     if named and os.path.isfile(runfiles.RunFiles(model_path).beside(named)):
         return "litert"
     if not os.path.isfile(model_path):
@@ -77,7 +77,7 @@ def _through_export(model_path, backend):
 
 
 def exported_path(model_path, description, backend):
-    named = (description.get("exports") or {}).get(backend, {}).get("file")
+    named = description.export_file(backend)
     run = runfiles.RunFiles(model_path)
     path = run.beside(named) if named else run.export(backend)
     if not os.path.isfile(path):
@@ -91,12 +91,12 @@ def exported_path(model_path, description, backend):
 
 def _check_export(runner, path, described, class_names, backend):
     model_path, description = described
-    entry = (description.get("exports") or {}).get(backend)
+    entry = description.exports.get(backend)
     if entry and entry.get("sha256") and artifacts.digest(path) != entry["sha256"]:
         raise UserError(f"{path} is not the {backend} model that "
                         f"{runfiles.RunFiles(model_path).description} describes "
                         "(replaced or from another run): export it again")
-    expected = tuple(description.get("input_size") or runner.input_size)
+    expected = description.input_size or runner.input_size
     if runner.input_size != expected or runner.outputs != len(class_names):
         raise UserError(f"{path} takes {runner.input_size[0]}x{runner.input_size[1]} images "
                         f"and predicts {runner.outputs} labels, but the model is "

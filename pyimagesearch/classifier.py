@@ -31,10 +31,9 @@ class Classifier:
 
     def __init__(self, runner, class_names, description, threshold=None, top_k=None):
         self.runner, self.class_names, self.description = runner, class_names, description
-        self.groups = label_groups.from_description(description, class_names)
-        self.decide = decisions.make_decider(
-            decisions.saved_thresholds(description, class_names), threshold, top_k,
-            self.groups, class_names)
+        self.groups = label_groups.from_json(description.groups, class_names)
+        self.rule = decisions.DecisionRule.saved(description, class_names, self.groups,
+                                                 threshold, top_k)
 
     @classmethod
     def load(cls, model, labelbin=None, backend="auto", trust_code=False, threshold=None,
@@ -70,7 +69,8 @@ class Classifier:
         for start in range(0, len(items), batch_size):
             results.extend(_predict_chunk(self.runner, self.class_names,
                                           names[start:start + batch_size],
-                                          decoded[start:start + batch_size], self.decide))
+                                          decoded[start:start + batch_size],
+                                          self.rule.decide))
         return self._grouped(results)
 
     def predict_images(self, images, batch_size=defaults.PREDICTION_BATCH):
@@ -83,7 +83,8 @@ class Classifier:
     def classify_files(self, paths, batch_size=defaults.PREDICTION_BATCH, workers=None):
         """One result per path, as predict's, files decoded in parallel threads."""
         return self._grouped(classify_files(self.runner, self.class_names, paths,
-                                            self.input_size, self.decide, batch_size, workers))
+                                            self.input_size, self.rule.decide, batch_size,
+                                            workers))
 
     def _grouped(self, results):
         return _name_groups(results, self.groups)

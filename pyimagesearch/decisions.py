@@ -2,10 +2,9 @@
 
 Usage:
     cuts = tune_thresholds(targets, probabilities, rule="f1")  # training, on held-out images
-    decide = make_decider(saved_thresholds(description, class_names), threshold, top_k,
-                          groups=model_groups, class_names=class_names)
-    chosen = decide(probabilities)  # 0/1, one column per label
-    print(describe(threshold=threshold, top_k=top_k))  # "the thresholds saved with the model"
+    rule = DecisionRule.saved(description, class_names, model_groups, threshold, top_k)
+    chosen = rule.decide(probabilities)  # 0/1, one column per label
+    print(rule.describe())  # "the thresholds saved with the model"
 
 Three rules: the K most probable labels (the 2018 recipe's top two), one threshold for
 every label, or one threshold per label. A sigmoid's 0.5 is rarely the best cut for every
@@ -17,6 +16,8 @@ save no threshold (None). A --threshold or --top-k given by the user overrides t
 
 Cheap to import (numpy only; scikit-learn loads when tuning), so argparse can offer RULES.
 """
+
+import dataclasses
 
 import numpy as np
 
@@ -95,53 +96,80 @@ def _exclusive_columns(groups, class_names):
     return [label_groups.columns(group, class_names) for group in groups or () if group.exclusive]
 
 
-def saved_thresholds(description, class_names):
-    """Per-label thresholds saved with the model; the default for models saved without them
-    and for the labels of exclusive groups (saved as None)."""
-    saved = description.get("thresholds") or {}
-    return [DEFAULT_THRESHOLD if saved.get(name) is None else float(saved[name])
-            for name in class_names]
+@dataclasses.dataclass(frozen=True)
+class DecisionRule:
+    """How a model's probabilities become 0/1 labels, and the sentence that says how.
 
-
-def thresholds_to_save(class_names, cuts):
-    """{label: threshold} for the model's description; None where the group decides."""
-    return {str(name): None if not np.isfinite(cut) else float(cut)
-            for name, cut in zip(class_names, np.asarray(cuts, dtype=np.float64))}
-
-
-def make_decider(thresholds=None, threshold=None, top_k=None, groups=None, class_names=None):
-    """A function from probabilities to 0/1 decisions: top K, else one threshold, else per
-    label, the labels of each exclusive group (`groups`, over `class_names`) replaced by the
-    group's most probable."""
-    if top_k is not None:
-        return lambda probabilities: top_k_decisions(probabilities, top_k)
-    if threshold is not None:
-        return lambda probabilities: (np.asarray(probabilities) >= threshold).astype(np.int64)
-    # None and NaN (an exclusive label's) compare false; one_per_group sets those columns.
-    cuts = np.asarray(thresholds, dtype=np.float64)
-    if not _exclusive_columns(groups, class_names):
-        return lambda probabilities: apply_thresholds(probabilities, cuts)
-    return lambda probabilities: one_per_group(
-        apply_thresholds(probabilities, cuts), probabilities, groups, class_names)
-
-
-def describe(threshold=None, top_k=None, tuned_by=None, groups=None):
-    """The rule in words, for reports: the same precedence as make_decider.
-
-    `tuned_by` names the tuning rule when the per-label thresholds were tuned on the
-    images being scored (training's validation split) rather than loaded with the model.
+    The K most probable labels (`top_k`), else one `threshold` for every label, else one cut
+    per label (`cuts`: NaN or None where an exclusive group decides; no cuts at all, a model
+    saved without thresholds, is 0.5 each), the labels of each exclusive group (`groups`,
+    over `class_names`) replaced by the group's most probable. A threshold or top K given
+    by the user overrides the groups. `tuned_by` names the tuning rule when the cuts were
+    tuned on the images being scored (training's validation split), not loaded with the model.
     """
-    if top_k is not None:
-        return f"top {top_k}"
-    if threshold is not None:
-        return f"threshold {threshold}"
-    exclusive = [group.name for group in groups or () if group.exclusive]
-    if exclusive:
-        rule = f"one label per exclusive group ({', '.join(exclusive)})"
-        if any(not group.exclusive for group in groups):
-            rule += ", thresholds for the rest" + (
-                f" ({tuned_by}, tuned on these images)" if tuned_by is not None else "")
-        return rule
-    if tuned_by is not None:
-        return f"per-label thresholds ({tuned_by}) tuned on these images"
-    return "the thresholds saved with the model"
+
+    class_names: tuple
+    cuts: tuple | None = None
+    groups: tuple = ()
+    threshold: float | None = None
+    top_k: int | None = None
+    tuned_by: str | None = None
+
+    def __post_init__(self):
+        # Tuples, so that a rule built from lists or arrays (or groups=None) is one value.
+        fixed = {"class_names": tuple(self.class_names), "groups": tuple(self.groups or ()),
+                 "cuts": None if self.cuts is None else tuple(self.cuts)}
+        for name, value in fixed.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def saved(cls, description, class_names, groups=(), threshold=None, top_k=None):
+        """The rule saved with a model (a descriptions.Description, its `groups` read by
+        groups.from_json), unless the user gives a `threshold` or `top_k`. A label saved
+        without a threshold, or with None (its exclusive group decides), gets the default."""
+        saved = description.thresholds
+        cuts = tuple(DEFAULT_THRESHOLD if saved.get(name) is None else float(saved[name])
+                     for name in class_names) if saved else None
+        return cls(class_names, cuts, groups, threshold, top_k)
+
+    def decide(self, probabilities):
+        """0/1 decisions (int64), one row per image and one column per label."""
+        if self.top_k is not None:
+            return top_k_decisions(probabilities, self.top_k)
+        if self.threshold is not None:
+            return (np.asarray(probabilities) >= self.threshold).astype(np.int64)
+        # None and NaN (an exclusive label's) compare false; one_per_group sets those columns.
+        cuts = np.full(len(self.class_names), DEFAULT_THRESHOLD) if self.cuts is None \
+            else np.asarray(self.cuts, dtype=np.float64)
+        return one_per_group(apply_thresholds(probabilities, cuts), probabilities,
+                             self.groups, self.class_names)
+
+    def describe(self):
+        """The rule in words, for reports."""
+        if self.top_k is not None:
+            return f"top {self.top_k}"
+        if self.threshold is not None:
+            return f"threshold {self.threshold}"
+        tuned = self.tuned_by is not None
+        exclusive = [group.name for group in self.groups if group.exclusive]
+        if exclusive:
+            rule = f"one label per exclusive group ({', '.join(exclusive)})"
+            if any(not group.exclusive for group in self.groups):
+                rule += ", thresholds for the rest" + (
+                    f" ({self.tuned_by}, tuned on these images)" if tuned else "")
+            return rule
+        if tuned:
+            return f"per-label thresholds ({self.tuned_by}) tuned on these images"
+        return "the thresholds saved with the model"
+
+    def thresholds_by_label(self):
+        """{label: the cut its decisions use, None where its exclusive group decides}, as
+        the description saves them and the report shows them; None where no cut per label
+        applies (top K, or a model saved without thresholds)."""
+        if self.top_k is not None or self.threshold is None and self.cuts is None:
+            return None
+        if self.threshold is not None:
+            return dict.fromkeys(map(str, self.class_names), self.threshold)
+        grouped = {label for group in self.groups if group.exclusive for label in group.labels}
+        return {str(name): None if name in grouped or not np.isfinite(cut) else float(cut)
+                for name, cut in zip(self.class_names, np.asarray(self.cuts, np.float64))}

@@ -4,7 +4,7 @@ Usage:
     chosen = resolve("auto", class_names, dataset.paths, dataset.labels)  # folder datasets
     chosen = resolve("colour=black,blue,red;item=dress,jeans,shirt", class_names)
     print(describe(chosen))  # "label groups: colour (one of black, blue, red), item (...)"
-    description["groups"] = to_json(chosen); chosen = from_description(description, class_names)
+    Description(groups=to_json(chosen)); chosen = from_json(description.groups, class_names)
 
 A group is exclusive when every image carries exactly one of its labels (a colour, an item);
 a model can then pick one value per group instead of deciding every label on its own, and
@@ -197,10 +197,10 @@ def to_json(groups):
     return [group.to_json() for group in groups]
 
 
-def from_description(description, class_names):
-    """The groups saved with a model ([] for models saved without), checked against its
-    labels."""
-    saved = description.get("groups") or []
+def from_json(saved, class_names):
+    """The groups saved with a model (`saved`: a description's; [] for models saved without,
+    whose description's groups are None), checked against its labels."""
+    saved = saved or []
     if not isinstance(saved, list):
         raise UserError("malformed label groups in the model description")
     chosen = [Group.from_json(entry) for entry in saved]

@@ -14,7 +14,7 @@ its label, so a wrong label cannot be memorised away. cleanlab's multi-label lab
 score (`cleanlab.multilabel_classification.get_label_quality_scores`: per label, how sure
 the model is of the given yes or no, aggregated over the labels) ranks the images, the most
 suspect first. The likely labels are those the probabilities choose by the project's own
-decision rule (decisions.make_decider: 0.5, or the most probable of each exclusive group).
+decision rule (decisions.DecisionRule: 0.5, or the most probable of each exclusive group).
 
 The trainings are the project's own (models.new_model and training.fit: the same network,
 augmentation and label groups as train.py), only shorter and at a smaller image size.
@@ -83,10 +83,9 @@ def find(dataset, groups, settings, progress=None):
         folds = splits.k_folds(given, dataset.hashes, settings.folds, settings.seed + repeat)
         probabilities += out_of_fold(dataset.images, given, folds, class_names, groups,
                                      settings, (update, repeat * epochs)) / settings.repeats
-    decide = decisions.make_decider([decisions.DEFAULT_THRESHOLD] * len(class_names),
-                                    groups=groups, class_names=class_names)
+    rule = decisions.DecisionRule(class_names, groups=groups)
     return Found(paths=list(dataset.paths), class_names=class_names, given=given,
-                 probabilities=probabilities, likely=decide(probabilities),
+                 probabilities=probabilities, likely=rule.decide(probabilities),
                  scores=quality_scores(given, probabilities, settings.method))
 
 

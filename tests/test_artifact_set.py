@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from pyimagesearch import artifacts
+from pyimagesearch import artifacts, descriptions
 from pyimagesearch.errors import UserError
 
 LABELS = ["blue", "dress", "red", "shirt"]
@@ -25,7 +25,7 @@ def make_run(run):
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
                               keras.layers.Dense(len(LABELS), activation="sigmoid")])
     thresholds = {name: round(0.1 * run + 0.01 * index, 2) for index, name in enumerate(LABELS)}
-    return model, {"thresholds": thresholds, "run": run}
+    return model, descriptions.Description(thresholds=thresholds, extra={"run": run})
 
 
 def predictions(model):
@@ -87,9 +87,9 @@ def test_a_save_killed_between_renames_never_loads_as_a_mix(tmp_path, monkeypatc
         if renames and before != "nothing":
             assert "interrupted save" in str(error) and "fashion.keras" in str(error)
         return
-    run = description["run"]
+    run = description.extra["run"]
     assert list(binarizer.classes_) == LABELS
-    assert description["thresholds"] == runs[run][1]["thresholds"]
+    assert description.thresholds == runs[run][1].thresholds
     np.testing.assert_allclose(predictions(model), predictions(runs[run][0]), rtol=1e-6)
     assert (renames, run) == (0, 1)  # killed before its first rename: the old set, whole
 
@@ -98,10 +98,10 @@ def test_a_whole_save_loads_and_an_older_set_without_save_ids_still_loads(tmp_pa
     model, description = make_run(3)
     save_id = save(tmp_path, model, description)
     loaded, _, saved = load(tmp_path)
-    assert saved["save_id"] == save_id and saved["run"] == 3
+    assert saved.save_id == save_id and saved.extra["run"] == 3
     np.testing.assert_allclose(predictions(loaded), predictions(model), rtol=1e-6)
     strip_save_fields(tmp_path)
-    assert load(tmp_path)[2]["run"] == 3
+    assert load(tmp_path)[2].extra["run"] == 3
 
 
 def test_a_model_replaced_under_its_description_is_refused(tmp_path):

@@ -110,7 +110,7 @@ def test_a_model_trained_on_the_device_saves_classifies_and_exports(dataset_dir,
     # Exported with the layer in front, LiteRT still answers as Keras does.
     with_layer = models.augmented(saved, augment.Augmentation(**STRENGTHS))
     tflite = str(tmp_path / "augmented.tflite")
-    export.write(with_layer, "litert", tflite, description.get("fingerprint", "test"))
+    export.write(with_layer, "litert", tflite, description.fingerprint or "test")
     batch = images(5)
     np.testing.assert_allclose(backends.LiteRTRunner(tflite).predict_on_batch(batch),
                                runner.predict_on_batch(batch), atol=1e-4)

@@ -209,7 +209,7 @@ def test_two_workers_train_one_model_that_only_the_chief_writes(dataset_dir, tmp
     assert not [name for _, _, names in os.walk(worker) for name in names]
 
     _, _, description = artifacts.load_artifacts(model, labelbin)
-    assert description["labels"] == ["blue", "dress", "red", "shirt"]
+    assert description.labels == ["blue", "dress", "red", "shirt"]
     image = os.path.join(dataset_dir, "red_dress", "000.png")
     assert classify.main(["--model", model, "--labelbin", labelbin, "--image", image,
                           "--backend", "keras", "--json"]) == 0

@@ -10,8 +10,8 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import (artifacts, augment, backends, cache, classifier, decisions, labels,
-                           models, training)
+from pyimagesearch import (artifacts, augment, backends, cache, classifier, decisions,
+                           descriptions, labels, models, training)
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -117,7 +117,7 @@ def test_batch_classification_equals_one_by_one(trained):
     model, binarizer, _ = artifacts.load_artifacts(trained["model"], trained["labelbin"])
     paths = data.find_images(trained["dataset"])[:9]
     size = artifacts.input_size(model)
-    decide = decisions.make_decider(threshold=0.5)
+    decide = decisions.DecisionRule(binarizer.classes_, threshold=0.5).decide
     together = classifier.classify_files(model, list(binarizer.classes_), paths, size, decide,
                                          batch_size=4)
     alone = [classifier.classify_files(model, list(binarizer.classes_), [path], size, decide)[0]
@@ -132,12 +132,13 @@ def test_save_load_gives_identical_predictions(tmp_path, dataset_dir):
     model = models.build_model((IMAGE_SIZE, IMAGE_SIZE), classes=4)
     binarizer, _ = labels.binarize([["red", "dress"], ["blue", "shirt"]])
     paths = (str(tmp_path / "m.model"), str(tmp_path / "labels.pickle"))
-    artifacts.save_artifacts(model, binarizer, *paths, {})
+    artifacts.save_artifacts(model, binarizer, *paths, descriptions.Description())
     loaded, loaded_binarizer, description = artifacts.load_artifacts(*paths)
     images = data.load_dataset(dataset_dir, (IMAGE_SIZE, IMAGE_SIZE), progress=False).images[:5]
     np.testing.assert_array_equal(model.predict(images, verbose=0), loaded.predict(images, verbose=0))
     assert list(loaded_binarizer.classes_) == ["blue", "dress", "red", "shirt"]
-    assert description["labels"] == ["blue", "dress", "red", "shirt"]
+    assert description.labels == ["blue", "dress", "red", "shirt"]
+    assert description.input_size == (IMAGE_SIZE, IMAGE_SIZE)
 
 
 def test_recipe_file_names_work_for_training_and_classification(

@@ -10,7 +10,7 @@ import pytest
 import audit as audit_script
 import classify
 import evaluate as evaluate_script
-from pyimagesearch import audit, decisions, evaluation, manifest, splits
+from pyimagesearch import audit, decisions, descriptions, evaluation, manifest, splits
 from pyimagesearch import dataset as data
 from pyimagesearch.errors import UserError
 from tests.conftest import make_dataset
@@ -62,19 +62,22 @@ def test_threshold_tuning_picks_the_f1_optimal_cut():
 
 def test_one_decision_rule_for_classify_evaluate_and_train():
     probabilities = np.array([[.7, .2, .55], [.1, .45, .3]])
-    saved = decisions.saved_thresholds({"thresholds": {"a": 0.6, "c": 0.5}}, ["a", "b", "c"])
-    assert saved == [0.6, 0.5, 0.5]  # a label saved without a threshold gets 0.5
-    assert decisions.saved_thresholds({}, ["a", "b"]) == [0.5, 0.5]  # models before thresholds
+    saved = descriptions.Description(thresholds={"a": 0.6, "c": 0.5})
+    rule = decisions.DecisionRule.saved(saved, ["a", "b", "c"])
+    assert rule.cuts == (0.6, 0.5, 0.5)  # a label saved without a threshold gets 0.5
+    older = decisions.DecisionRule.saved(descriptions.Description(), ["a", "b"])
+    assert older.decide([[0.5, 0.49]]).tolist() == [[1, 0]]  # models before thresholds: 0.5
     cases = [  # (threshold, top_k): decisions, the report's sentence; top K wins over a threshold
         ((None, None), [[1, 0, 1], [0, 0, 0]], "the thresholds saved with the model"),
         ((0.4, None), [[1, 0, 1], [0, 1, 0]], "threshold 0.4"),
         ((0.4, 1), [[1, 0, 0], [0, 1, 0]], "top 1"),
     ]
     for (threshold, top_k), expected, sentence in cases:
-        decide = decisions.make_decider(saved, threshold, top_k)
-        assert decide(probabilities).tolist() == expected
-        assert decisions.describe(threshold, top_k) == sentence
-    assert decisions.describe(tuned_by="f2") == "per-label thresholds (f2) tuned on these images"
+        rule = decisions.DecisionRule.saved(saved, ["a", "b", "c"], (), threshold, top_k)
+        assert rule.decide(probabilities).tolist() == expected
+        assert rule.describe() == sentence
+    assert decisions.DecisionRule(["a"], [0.5], tuned_by="f2").describe() == \
+        "per-label thresholds (f2) tuned on these images"
 
 
 def test_stratified_split_keeps_every_combination_on_both_sides():

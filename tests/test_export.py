@@ -16,7 +16,7 @@ import classify
 import evaluate
 import export as export_command
 import train
-from pyimagesearch import Classifier, artifacts, backends, images, runfiles
+from pyimagesearch import Classifier, artifacts, backends, descriptions, images
 from tests.conftest import IMAGE_SIZE, ROOT
 
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))
@@ -50,23 +50,23 @@ def savedmodel_probabilities(folder, batch):
 
 
 def test_training_writes_a_litert_model_named_in_the_description(exported):
-    description = artifacts.load_description(exported["model"])
-    entry = description["exports"]["litert"]
+    description = descriptions.read(exported["model"])
+    entry = description.exports["litert"]
     path = os.path.join(os.path.dirname(exported["model"]), entry["file"])
     assert entry["file"] == "fashion.tflite" and os.path.isfile(path)
     assert entry["sha256"] == artifacts.digest(path)
-    assert entry["fingerprint"] == description["fingerprint"]
+    assert entry["fingerprint"] == description.fingerprint
     # The names the file itself gives its tensors (LiteRT renames the Keras model's "image").
     assert entry["input"] == {"name": "serving_default_image:0",
                               "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 3],
                               "dtype": "uint8", "colour_order": "RGB", "range": [0, 255]}
-    for fmt, listed in description["exports"].items():
+    for fmt, listed in description.exports.items():
         from pyimagesearch import export
         named = export.file_names(fmt, os.path.join(os.path.dirname(exported["model"]),
                                                     listed["file"]))
         assert (listed["input"]["name"], listed["output"]["name"]) == named, fmt
-    assert set(description["exports"]) == {"litert", "savedmodel"} | ({"onnx"} if HAS_ONNX else set())
-    assert description["settings"]["precision"] == "bfloat16"
+    assert set(description.exports) == {"litert", "savedmodel"} | ({"onnx"} if HAS_ONNX else set())
+    assert description.settings["precision"] == "bfloat16"
 
 
 def test_every_format_gives_the_keras_probabilities(exported):
@@ -94,8 +94,9 @@ def test_a_bfloat16_model_saved_as_such_exports_in_float32(tmp_path):
     assert model.layers[-1].dtype_policy.name == "mixed_bfloat16"
     binarizer, _ = labels.binarize([["red", "dress"], ["blue", "shirt"]])
     path = str(tmp_path / "bf16.keras")
-    artifacts.save_artifacts(model, binarizer, path, str(tmp_path / "mlb.pickle"), {})
-    fingerprint = artifacts.load_description(path)["fingerprint"]
+    artifacts.save_artifacts(model, binarizer, path, str(tmp_path / "mlb.pickle"),
+                             descriptions.Description())
+    fingerprint = descriptions.read(path).fingerprint
     export.write(model, "litert", str(tmp_path / "bf16.tflite"), fingerprint)
     batch = example_images()
     litert = backends.LiteRTRunner(str(tmp_path / "bf16.tflite")).predict_on_batch(batch)
@@ -204,9 +205,9 @@ def test_a_bad_litert_file_is_one_error_naming_it(exported, tmp_path, capsys, da
         other = models.build_model((size, size), 4)
         export.write(other, "litert", tflite, "elsewhere")
         if damage == "wrong-size":  # ... even with the description updated to name it
-            description = artifacts.load_description(model)
-            description["exports"]["litert"]["sha256"] = artifacts.digest(tflite)
-            artifacts.write_json(runfiles.RunFiles(model).description, description)
+            description = descriptions.read(model)
+            description.exports["litert"]["sha256"] = artifacts.digest(tflite)
+            descriptions.write(model, description)
     code = classify.main(["--model", model, "--labelbin", labelbin, "--image", EXAMPLES[0],
                           "--no-annotate", "--backend", backend])
     error = capsys.readouterr().err.strip()
@@ -221,7 +222,7 @@ def test_no_export_means_keras_and_a_forced_backend_says_how_to_export(dataset_d
                        "--image-size", str(IMAGE_SIZE), "--export", "none", "-q"]) == 0
     model, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
     assert not os.path.exists(output / "fashion.tflite")
-    assert "exports" not in artifacts.load_description(model)
+    assert not descriptions.read(model).exports
     assert backends.choose(model) == "keras"
     capsys.readouterr()
     assert classify.main(["--model", model, "--labelbin", labelbin, "--image", EXAMPLES[0],
@@ -238,7 +239,7 @@ def test_export_command_lists_what_it_wrote(exported, tmp_path, capsys):
     assert backends.choose(model) == "keras"  # named but gone: Keras, not an error
     assert export_command.main(["--model", model]) == 0
     assert backends.choose(model) == "litert"
-    entry = artifacts.load_description(model)["exports"]["litert"]
+    entry = descriptions.read(model).exports["litert"]
     assert entry["sha256"] == artifacts.digest(os.path.splitext(model)[0] + ".tflite")
     assert export_command.main(["--model", str(tmp_path / "missing.keras")]) == 2
     assert "not found" in capsys.readouterr().err

@@ -71,6 +71,7 @@ def test_a_full_disk_mid_save_leaves_the_previous_set_whole(trained, tmp_path, m
                                                             failing):
     """The disk fills while the second run saves: the first run's four files stay as they
     were (never a new model beside old labels), no temporaries remain, one clear error."""
+    import dataclasses
     import errno
     import shutil
 
@@ -92,5 +93,5 @@ def test_a_full_disk_mid_save_leaves_the_previous_set_whole(trained, tmp_path, m
         monkeypatch.setattr(artifacts, "_write", disk_full)
     with pytest.raises(UserError, match="No space left on device"):
         artifacts.save_artifacts(model, binarizer, model_path, labelbin,
-                                 {**description, "note": "second run"})
+                                 dataclasses.replace(description, extra={"note": "second run"}))
     assert {name: (output / name).read_bytes() for name in os.listdir(output)} == before

@@ -11,7 +11,7 @@ import audit as audit_script
 import classify
 import evaluate as evaluate_script
 import train
-from pyimagesearch import audit, decisions, evaluation, groups
+from pyimagesearch import audit, decisions, descriptions, evaluation, groups
 from pyimagesearch import dataset as data
 from pyimagesearch.errors import UserError
 from tests.conftest import make_dataset
@@ -117,8 +117,7 @@ def test_exclusive_groups_give_exactly_one_value_each():
     probabilities = np.random.default_rng(0).random((50, 5))
     probabilities[0] = [0.01, 0.9, 0.02, 0.9, 0.9]  # a colour far below any threshold
     thresholds = [None, 0.5, None, 0.5, 0.95]  # as saved: None for exclusive labels
-    decide = decisions.make_decider(thresholds, groups=model_groups, class_names=names)
-    chosen = decide(probabilities)
+    chosen = decisions.DecisionRule(names, thresholds, model_groups).decide(probabilities)
     colour = chosen[:, [0, 2]]
     assert (colour.sum(axis=1) == 1).all()
     assert (colour.argmax(axis=1) == probabilities[:, [0, 2]].argmax(axis=1)).all()
@@ -126,14 +125,15 @@ def test_exclusive_groups_give_exactly_one_value_each():
     assert (chosen[:, [1, 3, 4]] == (probabilities[:, [1, 3, 4]] >= [0.5, 0.5, 0.95])).all()
     assert chosen[0].tolist() == [0, 1, 1, 1, 0]
     # A threshold or top K given by the user overrides the groups.
-    assert decisions.make_decider(thresholds, 0.99, None, model_groups, names)(
+    assert decisions.DecisionRule(names, thresholds, model_groups, threshold=0.99).decide(
         probabilities[:1]).tolist() == [[0, 0, 0, 0, 0]]
-    assert decisions.describe(groups=model_groups, tuned_by="f1") == (
+    assert decisions.DecisionRule(names, groups=model_groups, tuned_by="f1").describe() == (
         "one label per exclusive group (colour), thresholds for the rest "
         "(f1, tuned on these images)")
-    assert decisions.describe(groups=[COLOUR, ITEM]) == \
+    assert decisions.DecisionRule(names, groups=[COLOUR, ITEM]).describe() == \
         "one label per exclusive group (colour, item)"
-    assert decisions.describe(0.5, groups=[COLOUR]) == "threshold 0.5"
+    assert decisions.DecisionRule(names, groups=[COLOUR], threshold=0.5).describe() == \
+        "threshold 0.5"
 
 
 def test_exclusive_labels_are_not_tuned_and_save_no_threshold():
@@ -141,10 +141,11 @@ def test_exclusive_labels_are_not_tuned_and_save_no_threshold():
     probabilities = targets * 0.8 + 0.1
     cuts = decisions.tune_thresholds(targets, probabilities, "f1", [COLOUR], CLASSES)
     assert np.isnan(cuts[[0, 2]]).all() and np.isfinite(cuts[[1, 3]]).all()
-    saved = decisions.thresholds_to_save(CLASSES, cuts)
+    saved = decisions.DecisionRule(CLASSES, cuts, [COLOUR]).thresholds_by_label()
     assert saved["blue"] is None and saved["red"] is None and isinstance(saved["dress"], float)
     json.dumps(saved, allow_nan=False)  # valid JSON: no NaN
-    assert decisions.saved_thresholds({"thresholds": saved}, CLASSES)[0] == 0.5
+    loaded = decisions.DecisionRule.saved(descriptions.Description(thresholds=saved), CLASSES)
+    assert loaded.cuts[0] == 0.5
 
 
 def test_evaluation_scores_each_group_and_counts_true_against_predicted():
@@ -197,10 +198,11 @@ def test_groups_saved_by_training_drive_classify_and_evaluate(trained, tmp_path,
 
 def test_a_description_with_malformed_groups_is_refused():
     with pytest.raises(UserError, match="not a model label"):
-        groups.from_description({"groups": [{"name": "c", "labels": ["black"]}]}, CLASSES)
+        groups.from_json([{"name": "c", "labels": ["black"]}], CLASSES)
     with pytest.raises(UserError, match="malformed"):
-        groups.from_description({"groups": [{"name": "c", "labels": "red"}]}, CLASSES)
-    assert groups.from_description({}, CLASSES) == []  # saved before groups existed
+        groups.from_json([{"name": "c", "labels": "red"}], CLASSES)
+    saved_before_groups = descriptions.Description()
+    assert groups.from_json(saved_before_groups.groups, CLASSES) == []
 
 
 def test_audit_says_which_absent_combinations_the_design_can_handle():

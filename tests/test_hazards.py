@@ -17,7 +17,7 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import artifacts, checkpoint, files, manifest, store
+from pyimagesearch import artifacts, checkpoint, descriptions, files, manifest, store
 from pyimagesearch import dataset as data
 from pyimagesearch.errors import UserError
 from tests.conftest import ROOT, make_dataset
@@ -167,7 +167,7 @@ def test_extra_files_are_saved_with_the_set_or_not_at_all(tmp_path):
     binarizer = MultiLabelBinarizer(classes=["a", "b"]).fit([])
     paths = str(tmp_path / "m.keras"), str(tmp_path / "l.pickle")
     last = tmp_path / "m.last.keras"
-    artifacts.save_artifacts(model, binarizer, *paths, {}, extras={
+    artifacts.save_artifacts(model, binarizer, *paths, descriptions.Description(), extras={
         str(last): lambda path: open(path, "wb").write(b"first")})
     assert last.read_bytes() == b"first"
 
@@ -175,7 +175,7 @@ def test_extra_files_are_saved_with_the_set_or_not_at_all(tmp_path):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(UserError):
-        artifacts.save_artifacts(model, binarizer, *paths, {}, extras={
+        artifacts.save_artifacts(model, binarizer, *paths, descriptions.Description(), extras={
             str(last): lambda path: open(path, "wb").write(b"second"), paths[0] + ".x": fails})
     assert last.read_bytes() == b"first"
 
@@ -213,7 +213,7 @@ def test_a_failed_save_and_no_report_leave_no_mixed_run(small_dataset, tmp_path,
 def test_another_label_file_of_the_same_labels_is_accepted(trained, tmp_path, capsys):
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    labels = artifacts.load_description(trained["model"])["labels"]
+    labels = descriptions.read(trained["model"]).labels
     same = tmp_path / "mlb-2018.pickle"
     same.write_bytes(pickle.dumps(MultiLabelBinarizer().fit([labels])))
     image = os.path.join(trained["dataset"], "red_dress", "000.png")
@@ -298,7 +298,7 @@ def test_manifest_rows_without_labels_are_skipped_and_counted(tmp_path):
 def test_the_export_lists_the_tensor_names_its_file_has(trained):
     from ai_edge_litert.interpreter import Interpreter
 
-    entry = artifacts.load_description(trained["model"])["exports"]["litert"]
+    entry = descriptions.read(trained["model"]).exports["litert"]
     interpreter = Interpreter(model_path=os.path.join(trained["output"], entry["file"]))
     assert entry["input"]["name"] == interpreter.get_input_details()[0]["name"]
     assert entry["output"]["name"] == interpreter.get_output_details()[0]["name"]

@@ -57,8 +57,8 @@ def wait_for_epoch(output, epoch, process):
 def assert_finished(output, epochs):
     model, binarizer, description = artifacts.load_artifacts(
         os.path.join(output, "fashion.keras"), os.path.join(output, "mlb.pickle"))
-    assert len(description["history"]["loss"]) == epochs  # one continuous history
-    assert 1 <= description["best_epoch"] <= epochs
+    assert len(description.history["loss"]) == epochs  # one continuous history
+    assert 1 <= description.best_epoch <= epochs
     assert os.path.getsize(os.path.join(output, "plot.png")) > 0
     assert not os.path.exists(os.path.join(output, "fashion.keras.checkpoint"))
 

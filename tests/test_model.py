@@ -133,15 +133,15 @@ def every_layer(model):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir, precision):
     import train
-    from pyimagesearch import artifacts
+    from pyimagesearch import artifacts, descriptions
     weights = []
     for run in ("a", "b"):
         assert train.main(["--dataset", dataset_dir, "--output", str(tmp_path / run),
                            "--epochs", "2", "--image-size", "16", "--quiet", "--seed", "3",
                            "--no-cache", "--precision", precision]) == 0
         model = artifacts.load_model(str(tmp_path / run / "fashion.keras"))
-        description = artifacts.load_description(str(tmp_path / run / "fashion.keras"))
-        assert description["settings"]["precision"] == precision  # what trained it
+        description = descriptions.read(str(tmp_path / run / "fashion.keras"))
+        assert description.settings["precision"] == precision  # what trained it
         # ... while the saved model computes in float32, as every backend and export does.
         convolutions = [layer for layer in every_layer(model)
                         if isinstance(layer, keras.layers.Conv2D)]

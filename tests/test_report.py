@@ -88,13 +88,14 @@ def scored_data(count=40, seed=0, grouped=True):
     probabilities[0] = 1 - targets[0]  # sure and wrong: the first of the worst
     groups = GROUPS if grouped else []
     cuts = decisions.tune_thresholds(targets, probabilities, "f1", groups, NAMES)
-    chosen = decisions.make_decider(cuts, groups=groups, class_names=NAMES)(probabilities)
+    rule = decisions.DecisionRule(NAMES, cuts, groups)
+    chosen = rule.decide(probabilities)
     paths = [f"photos/{i:03d}.png" for i in range(count)]
     paths[0] = ODD_PATH
     report = evaluation.evaluate(targets, probabilities, chosen, NAMES, paths,
                                  rule="a rule", groups=groups)
     images = np.stack([draw(rng) for _ in range(count)])
-    thresholds = decisions.thresholds_to_save(NAMES, cuts)
+    thresholds = rule.thresholds_by_label()
     return json.loads(json.dumps(report)), (probabilities, targets, chosen, NAMES, paths, images), \
         thresholds
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import train
-from pyimagesearch import artifacts, checkpoint, runfiles, training
+from pyimagesearch import artifacts, checkpoint, descriptions, runfiles, training
 from pyimagesearch import dataset as data
 
 METRICS = ["binary_accuracy", "exact_match", "loss", "map"]
@@ -53,7 +53,7 @@ def test_one_row_per_epoch_with_the_documented_columns(dataset_dir, tmp_path):
     assert elapsed[0] < elapsed[1] < elapsed[2]
     assert all(e >= s for e, s in zip(elapsed, values["epoch_seconds"]))
     # The same numbers as the history saved with the model.
-    history = artifacts.load_description(os.path.join(tmp_path, "fashion.keras"))["history"]
+    history = descriptions.read(os.path.join(tmp_path, "fashion.keras")).history
     assert values["val_loss"] == pytest.approx(history["val_loss"])
 
 
@@ -93,7 +93,7 @@ def test_resume_continues_the_results(dataset_dir, tmp_path, monkeypatch):
     assert "999" not in resumed[2].values()
     elapsed = [float(row["elapsed_seconds"]) for row in resumed]
     assert elapsed == sorted(elapsed) and elapsed[2] > elapsed[1]
-    history = artifacts.load_description(os.path.join(tmp_path, "fashion.keras"))["history"]
+    history = descriptions.read(os.path.join(tmp_path, "fashion.keras")).history
     assert [float(row["loss"]) for row in resumed] == pytest.approx(history["loss"])
 
 
@@ -108,7 +108,7 @@ def test_last_model_is_kept_beside_the_best(dataset_dir, tmp_path, monkeypatch):
         assert run(dataset_dir, tmp_path / "best", 3) == 0
     assert run(dataset_dir, tmp_path / "last", 3, "--keep", "last") == 0
     best_model = str(tmp_path / "best" / "fashion.keras")
-    assert artifacts.load_description(best_model)["best_epoch"] == 1
+    assert descriptions.read(best_model).best_epoch == 1
     last_model = runfiles.RunFiles(best_model).last_model
     assert last_model == str(tmp_path / "best" / "fashion.last.keras")
     assert not os.path.exists(tmp_path / "last" / "fashion.last.keras")  # the kept one is last

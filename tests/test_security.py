@@ -162,7 +162,7 @@ def test_labels_json_is_preferred_to_the_pickle(trained, tmp_path):
     (tmp_path / "mlb.pickle").write_bytes(b"garbage that is never unpickled")
     labels, description = artifacts.load_set(str(tmp_path / "fashion.keras"),
                                              str(tmp_path / "mlb.pickle"))
-    assert labels == ["blue", "dress", "red", "shirt"] and description["fingerprint"]
+    assert labels == ["blue", "dress", "red", "shirt"] and description.fingerprint
 
 
 def test_mismatched_fingerprints_are_refused(trained, tmp_path):
