@@ -20,7 +20,7 @@ from pyimagesearch import (Classifier, backbones, backends, checkpoint, explain,
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
 from tests.test_export import HAS_ONNX
-from tests.test_interrupt import wait_for_epoch
+from tests.test_checkpoint import wait_for_epoch
 
 APPLICATIONS = list(backbones.APPLICATIONS)
 EXAMPLE = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))[0]

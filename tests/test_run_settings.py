@@ -14,7 +14,7 @@ import pytest
 import train
 from pyimagesearch import run_settings, runfiles
 from tests.conftest import ROOT
-from tests.test_interrupt import wait_for_epoch
+from tests.test_checkpoint import wait_for_epoch
 
 VERSIONS = {"python", "tensorflow", "keras", "numpy", "scikit-learn", "opencv"}
 
