@@ -17,10 +17,10 @@ import os
 
 import numpy as np
 
-from pyimagesearch import artifacts, cli, descriptions, runfiles
+from pyimagesearch import artifacts, cli, defaults, descriptions, runfiles
 from pyimagesearch.errors import UserError
 
-BACKENDS = ("auto", "keras", "litert", "onnx")
+BACKENDS = defaults.BACKENDS
 
 
 def load(model_path, labelbin_path, backend="auto", trust_code=False):

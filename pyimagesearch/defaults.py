@@ -56,7 +56,8 @@ RECOLOUR = 0.5  # chance a training image of a known colour is repainted another
 TINT = 0.5  # chance a training image's background is tinted toward a random colour
 FLIP_AVERAGE = True  # predict with the mean over the image and its mirror image
 EXPORTS = ("litert",)  # written beside the model by train.py, and by export.py unless told
-EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's; export.py also writes a SavedModel
+EXPORT_FORMATS = ("litert", "savedmodel", "onnx")  # export.py's; runfiles.py names their files
+EXPORT_CHOICES = ("litert", "onnx", "none")  # train.py's: every format but the SavedModel
 BACKENDS = ("auto", "keras", "litert", "onnx")  # auto: LiteRT when the model has one, else Keras
 # The network. "auto" is RECIPE_BACKBONE for labels with a colour group (colour_item folders:
 # its grouped branches were measured on unseen combinations) and GENERIC_BACKBONE for any

@@ -40,9 +40,9 @@ class Settings:
     repeats: int = 1  # k-fold runs with other folds and seeds, their probabilities averaged
     epochs: int = 8  # per training: enough to learn the clear cases, too few to memorise
     image_size: int = 64  # pixels, square: a quarter of the recipe's pixels
-    batch_size: int = 32  # the recipe's
-    learning_rate: float = 1e-3  # Adam's, cosine-decayed to zero over each training
-    seed: int = 42  # folds, initialisation, shuffling
+    batch_size: int = defaults.BATCH_SIZE
+    learning_rate: float = defaults.LEARNING_RATE  # Adam's, cosine-decayed to zero each time
+    seed: int = defaults.SEED  # folds, initialisation, shuffling
     precision: str = defaults.PRECISIONS[0]  # models.choose_precision's choice
     method: str = "self_confidence"  # cleanlab's per-label score, aggregated over labels
 
