@@ -174,7 +174,8 @@ def run(script, *args):
 def trained_on_corpus(corpus, tmp_path_factory):
     output = str(tmp_path_factory.mktemp("corpus-output"))
     code, stdout, stderr = run("train.py", "--dataset", corpus, "--output", output,
-                               "--epochs", "1", "--image-size", "16", "--quiet")
+                               "--epochs", "1", "--image-size", "16", "--quiet",
+                               "--export", "none", "--no-report")
     assert code == 0, stderr
     with open(os.path.join(output, "fashion.keras.audit.json"), encoding="utf-8") as handle:
         audit = json.load(handle)

@@ -198,7 +198,8 @@ def test_train_from_a_manifest_and_with_a_validation_folder(tmp_path, dataset_di
         f'"{folder}/{index:03d}.png","{folder.replace("_", " ")}"'
         for folder in ("red_dress", "blue_dress", "red_shirt", "blue_shirt") for index in range(10)]
     (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
-    common = ["--epochs", "1", "--image-size", "16", "--quiet", "--no-cache"]
+    common = ["--epochs", "1", "--image-size", "16", "--quiet", "--no-cache", "--export", "none",
+              "--no-report"]
     assert train.main(["--manifest", str(tmp_path / "labels.csv"), "--dataset", dataset_dir,
                        "--output", str(tmp_path / "m")] + common) == 0
     assert "40 images, 4 labels" in capsys.readouterr().out

@@ -196,7 +196,8 @@ def test_classify_explain_refuses_a_folder_inside_the_inputs(trained, tmp_path, 
 def test_classify_explain_with_an_ungrouped_model(dataset_dir, tmp_path_factory, capsys):
     output = tmp_path_factory.mktemp("ungrouped")
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", str(IMAGE_SIZE), "--groups", "none", "--quiet"]) == 0
+                       "--image-size", str(IMAGE_SIZE), "--groups", "none", "--quiet",
+                       "--export", "none", "--no-report"]) == 0
     capsys.readouterr()
     model, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
     results = check_explained(model, labelbin, tmp_path_factory.mktemp("explain"), capsys)

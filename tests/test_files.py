@@ -146,7 +146,7 @@ def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path, monkeypatch)
 
 def train_args(dataset, output):
     return ["--dataset", dataset, "--output", str(output), "--epochs", "1",
-            "--image-size", str(IMAGE_SIZE), "--quiet"]
+            "--image-size", str(IMAGE_SIZE), "--quiet", "--export", "none", "--no-report"]
 
 
 @pytest.mark.slow

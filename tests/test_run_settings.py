@@ -48,7 +48,7 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
     epochs = "8"
     process = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "train.py"), "--dataset", "data", "--output", "out",
-         "--epochs", epochs, "--image-size", "16", "--quiet"],
+         "--epochs", epochs, "--image-size", "16", "--quiet", "--export", "none", "--no-report"],
         cwd=first, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_epoch(first / "out", 1, process)
     process.send_signal(signal.SIGINT)
@@ -58,7 +58,7 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
 
     monkeypatch.chdir(second)
     code = train.main(["--dataset", "../first/data", "--output", "moved", "--epochs", epochs,
-                       "--image-size", "16", "--quiet", "--resume"])
+                       "--image-size", "16", "--quiet", "--resume", "--export", "none", "--no-report"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     moved = runfiles.RunFiles(os.path.join("moved", "fashion.keras"))

@@ -21,7 +21,7 @@ COLUMNS = (["epoch"] + METRICS + [f"val_{name}" for name in METRICS]
 def run(dataset_dir, output, epochs, *extra):
     return train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs",
                        str(epochs), "--image-size", "16", "--export", "none",
-                       "--quiet", *extra])
+                       "--no-report", "--quiet", *extra])
 
 
 def read(output, live=False):
