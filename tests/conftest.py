@@ -1,5 +1,8 @@
 """Shared fixtures: a tiny labelled dataset drawn here, and one model trained on it once."""
 
+import contextlib
+import fcntl
+import io
 import os
 import tempfile
 
@@ -53,12 +56,22 @@ def dataset_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory, dataset_dir):
-    """Train one epoch once; tests that only read the outputs share it."""
-    output = tmp_path_factory.mktemp("trained")
-    code = train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", str(IMAGE_SIZE), "--quiet"])
-    assert code == 0
+def trained(tmp_path_factory):
+    """Train one epoch once for the whole run, pytest-xdist's workers included (the first
+    trains, the others wait for it); tests that only read the outputs share it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    output, dataset = shared / "trained", shared / "trained-dataset"
+    printed = shared / "trained.stdout"  # what the training printed
+    with open(shared / "trained.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not printed.exists():
+            make_dataset(dataset)
+            with contextlib.redirect_stdout(io.StringIO()) as stdout:
+                code = train.main(["--dataset", str(dataset), "--output", str(output),
+                                   "--epochs", "1", "--image-size", str(IMAGE_SIZE), "--quiet"])
+            assert code == 0
+            printed.write_text(stdout.getvalue(), encoding="utf-8")
     return {"output": str(output), "model": str(output / "fashion.keras"),
             "labelbin": str(output / "mlb.pickle"), "plot": str(output / "plot.png"),
-            "dataset": dataset_dir}
+            "dataset": str(dataset), "stdout": printed.read_text(encoding="utf-8")}

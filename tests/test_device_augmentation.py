@@ -7,6 +7,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import classify
@@ -116,6 +117,7 @@ def test_a_model_trained_on_the_device_saves_classifies_and_exports(dataset_dir,
                                runner.predict_on_batch(batch), atol=1e-4)
 
 
+@pytest.mark.slow  # interrupted, then resumed: two trainings, as test_runlog's resume test
 def test_a_run_warping_on_the_device_resumes_warping_on_the_device(dataset_dir, tmp_path,
                                                                    monkeypatch, capsys):
     """Stopped after epoch 1 (as by Ctrl-C), resumed with --augment-on left to auto, which

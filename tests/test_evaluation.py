@@ -192,6 +192,7 @@ def test_evaluate_command_on_a_folder(trained, tmp_path, capsys):
     assert "macro mAP" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # two trainings: over 20 s
 def test_train_from_a_manifest_and_with_a_validation_folder(tmp_path, dataset_dir, capsys):
     import train
     rows = ["filename,tags"] + [
