@@ -112,8 +112,7 @@ def _write_html(args, path, report, scored, model, dataset):
     # cost the TensorFlow-free path its point, so they come with --backend keras.
     explain = html_report.heat_maps(model.runner.model) if model.backend == "keras" else None
     html_report.write_report(path, report, *scored, model.class_names, dataset.paths,
-                             dataset.images, thresholds=model.rule.thresholds_by_label(),
-                             explain=explain,
+                             dataset.images, rule=model.rule, explain=explain,
                              title=args.manifest or args.dataset)
     print(f"saved {path}")
 

@@ -608,7 +608,7 @@ def _write_report(args, model, report, scored, images, rule, extras):
 
     path = _files(args).html_report
     html_report.write_report(path, report, *scored, html_report.Rows(*images),
-                             thresholds=rule.thresholds_by_label(),
+                             rule=rule,
                              explain=html_report.heat_maps(model), **extras)
     print(f"saved {path}")
 

@@ -2,7 +2,7 @@
 
 Usage:
     write_report("output/fashion.keras.report.html", report, probabilities, targets, chosen,
-                 class_names, paths, images, thresholds=thresholds, settings=settings,
+                 class_names, paths, images, rule=decision_rule, settings=settings,
                  audit=dataset_audit, history_plot="output/plot.png")
     write_report(..., images=Rows(dataset.images, validation_index))  # a subset of rows
     write_report(..., explain=heat_maps(keras_model))  # Grad-CAM beside the worst images
@@ -110,11 +110,12 @@ def heat_maps(model):
 
 
 def write_report(path, report, probabilities, targets, decisions, class_names, paths, images,
-                 thresholds=None, settings=None, audit=None, history_plot=None, explain=None,
+                 rule=None, settings=None, audit=None, history_plot=None, explain=None,
                  title="held-out split"):
-    """Write the page to `path` (atomically). `thresholds`: {label: the cut its decisions
-    used, None where its exclusive group decides}, or None (top K); `images`: row -> uint8
-    RGB at the model's input size, or None; `explain`: (image, label index) -> uint8 RGB."""
+    """Write the page to `path` (atomically). `rule`: the decisions.DecisionRule that chose
+    `decisions`, whose cut per label the page shows; `images`: row -> uint8 RGB at the
+    model's input size, or None; `explain`: (image, label index) -> uint8 RGB."""
+    thresholds = rule.thresholds_by_label() if rule is not None else None
     scored = _Scored(np.asarray(probabilities, np.float64), np.asarray(targets, np.int64),
                      np.asarray(decisions, np.int64), [str(n) for n in class_names],
                      [str(p) for p in paths], images)

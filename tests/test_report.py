@@ -95,9 +95,8 @@ def scored_data(count=40, seed=0, grouped=True):
     report = evaluation.evaluate(targets, probabilities, chosen, NAMES, paths,
                                  rule="a rule", groups=groups)
     images = np.stack([draw(rng) for _ in range(count)])
-    thresholds = rule.thresholds_by_label()
     return json.loads(json.dumps(report)), (probabilities, targets, chosen, NAMES, paths, images), \
-        thresholds
+        rule
 
 
 def draw(rng, size=96):
@@ -118,9 +117,9 @@ def small_audit(paths, targets):
 
 
 def write(tmp_path, grouped=True, explain=None, count=40, **extras):
-    report, scored, thresholds = scored_data(count, grouped=grouped)
+    report, scored, rule = scored_data(count, grouped=grouped)
     path = str(tmp_path / "report.html")
-    html_report.write_report(path, report, *scored, thresholds=thresholds, explain=explain,
+    html_report.write_report(path, report, *scored, rule=rule, explain=explain,
                              **extras)
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
