@@ -63,15 +63,18 @@ def trained(tmp_path_factory):
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     output, dataset = shared / "trained", shared / "trained-dataset"
     printed = shared / "trained.stdout"  # what the training printed
+    cache = shared / "trained-cache"  # its decoded images: each worker has its own default
     with open(shared / "trained.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not printed.exists():
             make_dataset(dataset)
             with contextlib.redirect_stdout(io.StringIO()) as stdout:
                 code = train.main(["--dataset", str(dataset), "--output", str(output),
-                                   "--epochs", "1", "--image-size", str(IMAGE_SIZE), "--quiet"])
+                                   "--epochs", "1", "--image-size", str(IMAGE_SIZE), "--quiet",
+                                   "--cache-dir", str(cache)])
             assert code == 0
             printed.write_text(stdout.getvalue(), encoding="utf-8")
     return {"output": str(output), "model": str(output / "fashion.keras"),
             "labelbin": str(output / "mlb.pickle"), "plot": str(output / "plot.png"),
-            "dataset": str(dataset), "stdout": printed.read_text(encoding="utf-8")}
+            "dataset": str(dataset), "cache": str(cache),
+            "stdout": printed.read_text(encoding="utf-8")}

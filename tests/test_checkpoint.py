@@ -120,7 +120,7 @@ def test_resume_after_a_finished_run_changes_nothing(dataset_dir, tmp_path):
     assert again.returncode == 0, again.stderr
     assert "nothing to resume" in again.stdout and "no checkpoint" not in again.stdout
     assert os.stat(output / "fashion.keras").st_mtime_ns == saved
-    other = finish(dataset_dir, output, 1, *FAST, "--resume")  # other settings, and nothing to resume
+    other = finish(dataset_dir, output, 1, *FAST, "--resume")  # other settings, nothing to resume
     assert other.returncode == 2, other.stderr
     assert other.stderr.strip().splitlines()[-1].startswith("error: nothing to resume: no "
                                                             "checkpoint")

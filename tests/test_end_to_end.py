@@ -10,8 +10,8 @@ import pytest
 
 import classify
 import train
-from pyimagesearch import (artifacts, augment, backends, cache, classifier, decisions,
-                           descriptions, labels, models, training)
+from pyimagesearch import (artifacts, augment, backends, classifier, decisions, descriptions,
+                           labels, models, training)
 from pyimagesearch import dataset as data
 from tests.conftest import IMAGE_SIZE
 
@@ -74,9 +74,9 @@ def test_training_and_classification_see_the_same_pixels(trained, monkeypatch, c
     """The batches the training pipeline feeds the model (augmentation off) hold, byte for
     byte, the uint8 pixels classify.py feeds it for the same files."""
     size = (IMAGE_SIZE, IMAGE_SIZE)
-    # As train.py loads: the `trained` fixture's run left these files in the default cache.
+    # As train.py loads: the `trained` fixture's run left these files in its cache.
     dataset, _ = data.load_training_data(trained["dataset"], None, None, size, progress=False,
-                                         cache_dir=cache.default_dir() if cached else None)
+                                         cache_dir=trained["cache"] if cached else None)
     assert dataset.decoded == (0 if cached else len(dataset.paths))
     rows = np.arange(0, len(dataset.paths), 5)
     paths = [dataset.paths[row] for row in rows]
@@ -183,7 +183,8 @@ def test_training_set_smaller_than_a_batch_still_trains(tmp_path):
 @pytest.mark.slow  # three trainings: about 30 s
 def test_rerun_on_an_unchanged_dataset_decodes_nothing(tmp_path, dataset_dir, capsys):
     args = ["--dataset", dataset_dir, "--output", str(tmp_path / "out"), "--epochs", "1",
-            "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache"), "--export", "none", "--no-report"]
+            "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache"), "--export",
+            "none", "--no-report"]
     assert train.main(args) == 0
     assert "40 images, 4 labels" in capsys.readouterr().out
     assert train.main(args) == 0

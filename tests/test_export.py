@@ -30,7 +30,8 @@ def exported(tmp_path_factory, dataset_dir):
     every export beside it."""
     output = tmp_path_factory.mktemp("exported")
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", str(IMAGE_SIZE), "--precision", "bfloat16", "--no-report", "-q"]) == 0
+                       "--image-size", str(IMAGE_SIZE), "--precision", "bfloat16", "--no-report",
+                       "-q"]) == 0
     model = str(output / "fashion.keras")
     formats = ["savedmodel"] + (["onnx"] if HAS_ONNX else [])
     assert export_command.main(["--model", model, "--format", *formats]) == 0
@@ -219,7 +220,8 @@ def test_no_export_means_keras_and_a_forced_backend_says_how_to_export(dataset_d
                                                                         capsys):
     output = tmp_path / "plain"
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", str(IMAGE_SIZE), "--export", "none", "--no-report", "-q"]) == 0
+                       "--image-size", str(IMAGE_SIZE), "--export", "none", "--no-report",
+                       "-q"]) == 0
     model, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
     assert not os.path.exists(output / "fashion.tflite")
     assert not descriptions.read(model).exports

@@ -58,7 +58,8 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
 
     monkeypatch.chdir(second)
     code = train.main(["--dataset", "../first/data", "--output", "moved", "--epochs", epochs,
-                       "--image-size", "16", "--quiet", "--resume", "--export", "none", "--no-report"])
+                       "--image-size", "16", "--quiet", "--resume", "--export", "none",
+                       "--no-report"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     moved = runfiles.RunFiles(os.path.join("moved", "fashion.keras"))
