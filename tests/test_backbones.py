@@ -6,8 +6,6 @@ import csv
 import glob
 import os
 import signal
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -20,7 +18,7 @@ from pyimagesearch import (Classifier, backbones, backends, checkpoint, explain,
 from pyimagesearch.errors import UserError
 from tests.conftest import IMAGE_SIZE, ROOT
 from tests.test_export import HAS_ONNX
-from tests.test_checkpoint import wait_for_epoch
+from tests.test_runlog import stop_after_epoch
 
 APPLICATIONS = list(backbones.APPLICATIONS)
 EXAMPLE = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))[0]
@@ -100,20 +98,30 @@ def test_the_warm_up_is_a_fifth_of_the_run_and_leaves_epochs_to_fine_tune(epochs
 
 
 @pytest.mark.slow
-def test_fine_tuning_a_file_backbone_with_groups_end_to_end(dataset_dir, tmp_path, capsys):
-    """Two phases (frozen, then unfrozen at a tenth of the rate) with label groups; the saved
-    model's backbone is trainable, its heat maps come from the backbone, the report is
-    written, LiteRT and ONNX agree with Keras."""
+def test_fine_tuning_a_file_backbone_interrupted_and_resumed_end_to_end(dataset_dir, tmp_path,
+                                                                       monkeypatch):
+    """Two phases (frozen, then unfrozen at a tenth of the rate) with label groups,
+    interrupted (SIGINT) after the warm-up and one epoch of fine-tuning: --resume continues
+    the fine-tuning, the log continues, and the saved model's backbone is trainable, its
+    heat maps come from the backbone, the report is written, LiteRT and ONNX agree with
+    Keras."""
     weights = application_weights("mobilenetv3small", tmp_path / "small.weights.h5")
     output = tmp_path / "run"
-    assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "2",
-                       "--image-size", str(IMAGE_SIZE), "--backbone", "mobilenetv3small",
-                       "--weights", weights, "-q"]) == 0
+    command = ["--dataset", dataset_dir, "--output", str(output), "--epochs", "3",
+               "--image-size", str(IMAGE_SIZE), "--backbone", "mobilenetv3small",
+               "--weights", weights, "-q"]
+    assert training.warmup_epochs(3) == 1
+    with monkeypatch.context() as patch:
+        stop_after_epoch(patch, 2)
+        assert train.main(command) == 128 + signal.SIGINT
+    model_path = str(output / "fashion.keras")
+    assert checkpoint.load_state(runfiles.RunFiles(model_path).checkpoint).epoch == 2
+    assert train.main(command + ["--resume"]) == 0
     assert os.path.getsize(output / "fashion.keras.report.html") > 10_000
     with open(output / "fashion.keras.results.csv", encoding="utf-8") as handle:
-        rates = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
-    assert len(rates) == 2 and max(rates[1:]) <= 1e-4 + 1e-9  # the fine-tuning's tenth
-    model_path = str(output / "fashion.keras")
+        rows = list(csv.DictReader(handle))
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3]
+    assert max(float(row["learning_rate"]) for row in rows[1:]) <= 1e-4 + 1e-9  # a tenth
     keras_runner, _, _ = backends.load(model_path, str(output / "mlb.pickle"), "keras")
     (backbone,) = backbones.backbone_layers(keras_runner.model)
     assert backbone.trainable
@@ -128,33 +136,6 @@ def test_fine_tuning_a_file_backbone_with_groups_end_to_end(dataset_dir, tmp_pat
         assert export_command.main(["--model", model_path, "--format", "onnx"]) == 0
         onnx, _, _ = backends.load(model_path, str(output / "mlb.pickle"), "onnx")
         np.testing.assert_allclose(onnx.predict_on_batch(image[None]), expected, atol=1e-4)
-
-
-@pytest.mark.slow
-def test_a_fine_tuning_interrupted_in_its_second_phase_resumes_there(dataset_dir, tmp_path):
-    """Killed (SIGINT) after the warm-up and one epoch of fine-tuning, --resume continues the
-    fine-tuning: the backbone stays unfrozen, the rate stays a tenth, the log continues."""
-    weights = application_weights("mobilenetv3small", tmp_path / "small.weights.h5")
-    command = ["--dataset", dataset_dir, "--output", str(tmp_path / "run"), "--epochs", "6",
-               "--image-size", str(IMAGE_SIZE), "--backbone", "mobilenetv3small",
-               "--weights", weights, "-q", "--no-report", "--export", "none"]
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "train.py"), *command],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for_epoch(tmp_path / "run", 2, process)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode == 130, stderr
-    run = runfiles.RunFiles(str(tmp_path / "run" / "fashion.keras"))
-    state = checkpoint.load_state(run.checkpoint)
-    assert state.epoch >= 2
-    assert train.main(command + ["--resume"]) == 0
-    with open(tmp_path / "run" / "fashion.keras.results.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [int(row["epoch"]) for row in rows] == [1, 2, 3, 4, 5, 6]
-    assert max(float(row["learning_rate"]) for row in rows[1:]) <= 1e-4 + 1e-9
-    runner, _, _ = backends.load(str(tmp_path / "run" / "fashion.keras"),
-                                 str(tmp_path / "run" / "mlb.pickle"), "keras")
-    assert all(backbone.trainable for backbone in backbones.backbone_layers(runner.model))
 
 
 @pytest.mark.parametrize("requested, size, colour, expected", [
