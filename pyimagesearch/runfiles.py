@@ -21,8 +21,8 @@ import os
 from pyimagesearch import defaults
 
 # Each export format's file (or folder) beside the model: fashion.keras -> fashion.tflite.
-EXPORT_FORMATS = defaults.EXPORT_FORMATS
-EXPORT_SUFFIXES = dict(zip(EXPORT_FORMATS, (".tflite", ".savedmodel", ".onnx")))
+EXPORT_SUFFIXES = {"litert": ".tflite", "savedmodel": ".savedmodel", "onnx": ".onnx"}
+EXPORT_FORMATS = defaults.EXPORT_FORMATS  # each with its suffix above
 # Inside the checkpoint folder while the run goes on: the run log, written after each epoch,
 # and the last epoch's model. They join the model's other files when the run is saved, so a
 # run that fails or is stopped leaves the previous run's beside the model as they were.

@@ -14,10 +14,9 @@ import time
 import pytest
 
 from pyimagesearch import artifacts, checkpoint, run_settings, runfiles
-from tests.conftest import ROOT, draw, write_rgb
+from tests.conftest import NO_EXTRAS, ROOT, draw, write_rgb
 
 EPOCHS = 12
-FAST = ("--export", "none", "--no-report")  # where the test is not about the final outputs
 
 
 def command(dataset, output, epochs, *extra):
@@ -69,7 +68,7 @@ def assert_finished(output, epochs):
 def test_signal_saves_a_checkpoint_and_resume_finishes(dataset_dir, tmp_path, signal_number):
     dataset = shutil.copytree(dataset_dir, tmp_path / "dataset")
     output = tmp_path / "out"
-    process = start(dataset, output, EPOCHS, *FAST)
+    process = start(dataset, output, EPOCHS, *NO_EXTRAS)
     wait_for_epoch(output, 2, process)
     process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=300)
@@ -114,13 +113,13 @@ def test_resume_after_a_finished_run_changes_nothing(dataset_dir, tmp_path):
     """A run killed after saving everything has no checkpoint left; --resume must say it is
     finished rather than train again over the saved model."""
     output = tmp_path / "out"
-    assert finish(dataset_dir, output, 2, *FAST).returncode == 0
+    assert finish(dataset_dir, output, 2, *NO_EXTRAS).returncode == 0
     saved = os.stat(output / "fashion.keras").st_mtime_ns
-    again = finish(dataset_dir, output, 2, *FAST, "--resume", "--workers", "1")
+    again = finish(dataset_dir, output, 2, *NO_EXTRAS, "--resume", "--workers", "1")
     assert again.returncode == 0, again.stderr
     assert "nothing to resume" in again.stdout and "no checkpoint" not in again.stdout
     assert os.stat(output / "fashion.keras").st_mtime_ns == saved
-    other = finish(dataset_dir, output, 1, *FAST, "--resume")  # other settings, nothing to resume
+    other = finish(dataset_dir, output, 1, *NO_EXTRAS, "--resume")  # other settings, no checkpoint
     assert other.returncode == 2, other.stderr
     assert other.stderr.strip().splitlines()[-1].startswith("error: nothing to resume: no "
                                                             "checkpoint")

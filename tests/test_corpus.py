@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT
+from tests.conftest import NO_EXTRAS, ROOT
 
 # Each test runs train.py or classify.py as a separate process.
 pytestmark = pytest.mark.slow
@@ -175,7 +175,7 @@ def trained_on_corpus(corpus, tmp_path_factory):
     output = str(tmp_path_factory.mktemp("corpus-output"))
     code, stdout, stderr = run("train.py", "--dataset", corpus, "--output", output,
                                "--epochs", "1", "--image-size", "16", "--quiet",
-                               "--export", "none", "--no-report")
+                               *NO_EXTRAS)
     assert code == 0, stderr
     with open(os.path.join(output, "fashion.keras.audit.json"), encoding="utf-8") as handle:
         audit = json.load(handle)

@@ -13,7 +13,7 @@ import tensorflow as tf
 import classify
 import train
 from pyimagesearch import augment, backends, custom_objects, export, models, recolour, training
-from tests.conftest import draw
+from tests.conftest import NO_EXTRAS, draw
 
 STRENGTHS = dict(rotation=20.0, shift=0.15, shear=10.0, zoom=0.25, flip=True)
 
@@ -134,7 +134,7 @@ def test_a_run_warping_on_the_device_resumes_warping_on_the_device(dataset_dir, 
 
     monkeypatch.setattr(training.Checkpoint, "on_epoch_end", stop_after_first_epoch)
     argv = ["--dataset", dataset_dir, "--output", str(tmp_path), "--epochs", "2",
-            "--image-size", "24", "--export", "none", "--no-report", "-q"]
+            "--image-size", "24", *NO_EXTRAS, "-q"]
     assert train.main(argv + ["--augment-on", "device"]) == 128 + signal.SIGINT
     monkeypatch.setattr(training.Checkpoint, "on_epoch_end", saved_epoch)
     warped_in_tf_data, augmenter = [], training._augmenter

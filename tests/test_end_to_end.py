@@ -13,7 +13,7 @@ import train
 from pyimagesearch import (artifacts, augment, backends, classifier, decisions, descriptions,
                            labels, models, training)
 from pyimagesearch import dataset as data
-from tests.conftest import IMAGE_SIZE
+from tests.conftest import IMAGE_SIZE, NO_EXTRAS
 
 
 def test_training_writes_model_labels_plot_and_description(trained):
@@ -177,14 +177,14 @@ def test_training_set_smaller_than_a_batch_still_trains(tmp_path):
     from tests.conftest import make_dataset
     root = make_dataset(tmp_path / "few", per_folder=2, folders=("red_dress", "blue_shirt"))
     assert train.main(["--dataset", root, "--output", str(tmp_path / "out"), "--epochs", "1",
-                       "--image-size", "16", "--quiet", "--export", "none", "--no-report"]) == 0
+                       "--image-size", "16", "--quiet", *NO_EXTRAS]) == 0
 
 
 @pytest.mark.slow  # three trainings: about 30 s
 def test_rerun_on_an_unchanged_dataset_decodes_nothing(tmp_path, dataset_dir, capsys):
     args = ["--dataset", dataset_dir, "--output", str(tmp_path / "out"), "--epochs", "1",
-            "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache"), "--export",
-            "none", "--no-report"]
+            "--image-size", "16", "--quiet", "--cache-dir", str(tmp_path / "cache"),
+            *NO_EXTRAS]
     assert train.main(args) == 0
     assert "40 images, 4 labels" in capsys.readouterr().out
     assert train.main(args) == 0

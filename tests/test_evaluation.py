@@ -13,7 +13,7 @@ import evaluate as evaluate_script
 from pyimagesearch import audit, decisions, descriptions, evaluation, manifest, splits
 from pyimagesearch import dataset as data
 from pyimagesearch.errors import UserError
-from tests.conftest import make_dataset
+from tests.conftest import NO_EXTRAS, make_dataset
 
 NAMES = ["a", "b", "c"]
 
@@ -199,8 +199,7 @@ def test_train_from_a_manifest_and_with_a_validation_folder(tmp_path, dataset_di
         f'"{folder}/{index:03d}.png","{folder.replace("_", " ")}"'
         for folder in ("red_dress", "blue_dress", "red_shirt", "blue_shirt") for index in range(10)]
     (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
-    common = ["--epochs", "1", "--image-size", "16", "--quiet", "--no-cache", "--export", "none",
-              "--no-report"]
+    common = ["--epochs", "1", "--image-size", "16", "--quiet", "--no-cache", *NO_EXTRAS]
     assert train.main(["--manifest", str(tmp_path / "labels.csv"), "--dataset", dataset_dir,
                        "--output", str(tmp_path / "m")] + common) == 0
     assert "40 images, 4 labels" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from keras import layers
 import classify
 import train
 from pyimagesearch import artifacts, explain, models
-from tests.conftest import IMAGE_SIZE, draw, write_rgb
+from tests.conftest import IMAGE_SIZE, NO_EXTRAS, draw, write_rgb
 
 RED, NOT_RED, BLUE = 0, 1, 2  # the hand-made model's labels
 RED_SQUARE = (slice(8, 24), slice(6, 22))  # rows, columns in the 70x50 scene
@@ -196,7 +196,7 @@ def test_classify_explain_with_an_ungrouped_model(dataset_dir, tmp_path_factory,
     output = tmp_path_factory.mktemp("ungrouped")
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
                        "--image-size", str(IMAGE_SIZE), "--groups", "none", "--quiet",
-                       "--export", "none", "--no-report"]) == 0
+                       *NO_EXTRAS]) == 0
     capsys.readouterr()
     model, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
     results = check_explained(model, labelbin, tmp_path_factory.mktemp("explain"), capsys)

@@ -17,7 +17,7 @@ import evaluate
 import export as export_command
 import train
 from pyimagesearch import Classifier, artifacts, backends, descriptions, images
-from tests.conftest import IMAGE_SIZE, ROOT
+from tests.conftest import IMAGE_SIZE, NO_EXTRAS, ROOT
 
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.jpg")))
 HAS_ONNX = all(importlib.util.find_spec(name) for name in ("onnxruntime", "onnx", "tf2onnx"))
@@ -220,7 +220,7 @@ def test_no_export_means_keras_and_a_forced_backend_says_how_to_export(dataset_d
                                                                         capsys):
     output = tmp_path / "plain"
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", str(IMAGE_SIZE), "--export", "none", "--no-report",
+                       "--image-size", str(IMAGE_SIZE), *NO_EXTRAS,
                        "-q"]) == 0
     model, labelbin = str(output / "fashion.keras"), str(output / "mlb.pickle")
     assert not os.path.exists(output / "fashion.tflite")

@@ -14,7 +14,7 @@ import pytest
 import train
 from pyimagesearch import files, runfiles
 from pyimagesearch.errors import UserError
-from tests.conftest import IMAGE_SIZE, ROOT
+from tests.conftest import IMAGE_SIZE, NO_EXTRAS, ROOT
 
 
 def dead_pid():
@@ -146,7 +146,7 @@ def test_a_lock_file_removed_while_waiting_is_not_trusted(tmp_path, monkeypatch)
 
 def train_args(dataset, output):
     return ["--dataset", dataset, "--output", str(output), "--epochs", "1",
-            "--image-size", str(IMAGE_SIZE), "--quiet", "--export", "none", "--no-report"]
+            "--image-size", str(IMAGE_SIZE), "--quiet", *NO_EXTRAS]
 
 
 @pytest.mark.slow

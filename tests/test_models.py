@@ -8,6 +8,7 @@ import pytest
 
 from pyimagesearch import custom_objects, models
 from pyimagesearch.smallervggnet import SmallerVGGNet
+from tests.conftest import NO_EXTRAS
 
 
 @pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
@@ -138,8 +139,7 @@ def test_two_runs_with_one_seed_give_identical_weights(tmp_path, dataset_dir, pr
     for run in ("a", "b"):
         assert train.main(["--dataset", dataset_dir, "--output", str(tmp_path / run),
                            "--epochs", "2", "--image-size", "16", "--quiet", "--seed", "3",
-                           "--no-cache", "--precision", precision, "--export", "none",
-                           "--no-report"]) == 0
+                           "--no-cache", "--precision", precision, *NO_EXTRAS]) == 0
         model = artifacts.load_model(str(tmp_path / run / "fashion.keras"))
         description = descriptions.read(str(tmp_path / run / "fashion.keras"))
         assert description.settings["precision"] == precision  # what trained it

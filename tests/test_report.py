@@ -19,6 +19,7 @@ import train
 from pyimagesearch import audit, decisions, evaluation
 from pyimagesearch import groups as label_groups
 from pyimagesearch import report as html_report
+from tests.conftest import NO_EXTRAS
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "wbr"}
@@ -333,7 +334,7 @@ def test_html_flags_exclude_each_other_and_no_report_is_a_flag(capsys):
 def test_training_with_no_report_writes_none(dataset_dir, tmp_path):
     output = tmp_path / "run"
     assert train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs", "1",
-                       "--image-size", "32", "--quiet", "--no-report", "--export", "none"]) == 0
+                       "--image-size", "32", "--quiet", *NO_EXTRAS]) == 0
     assert os.path.isfile(output / "fashion.keras")
     assert not os.path.exists(output / "fashion.keras.report.html")
 

@@ -13,7 +13,7 @@ import pytest
 
 import train
 from pyimagesearch import run_settings, runfiles
-from tests.conftest import ROOT
+from tests.conftest import NO_EXTRAS, ROOT
 from tests.test_checkpoint import wait_for_epoch
 
 VERSIONS = {"python", "tensorflow", "keras", "numpy", "scikit-learn", "opencv"}
@@ -48,7 +48,7 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
     epochs = "8"
     process = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "train.py"), "--dataset", "data", "--output", "out",
-         "--epochs", epochs, "--image-size", "16", "--quiet", "--export", "none", "--no-report"],
+         "--epochs", epochs, "--image-size", "16", "--quiet", *NO_EXTRAS],
         cwd=first, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_epoch(first / "out", 1, process)
     process.send_signal(signal.SIGINT)
@@ -58,8 +58,7 @@ def test_resume_writes_into_the_moved_output_given_now(dataset_dir, tmp_path, mo
 
     monkeypatch.chdir(second)
     code = train.main(["--dataset", "../first/data", "--output", "moved", "--epochs", epochs,
-                       "--image-size", "16", "--quiet", "--resume", "--export", "none",
-                       "--no-report"])
+                       "--image-size", "16", "--quiet", "--resume", *NO_EXTRAS])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     moved = runfiles.RunFiles(os.path.join("moved", "fashion.keras"))

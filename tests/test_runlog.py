@@ -12,6 +12,7 @@ import pytest
 import train
 from pyimagesearch import artifacts, checkpoint, descriptions, runfiles, training
 from pyimagesearch import dataset as data
+from tests.conftest import NO_EXTRAS
 
 METRICS = ["binary_accuracy", "exact_match", "loss", "map"]
 COLUMNS = (["epoch"] + METRICS + [f"val_{name}" for name in METRICS]
@@ -20,8 +21,7 @@ COLUMNS = (["epoch"] + METRICS + [f"val_{name}" for name in METRICS]
 
 def run(dataset_dir, output, epochs, *extra):
     return train.main(["--dataset", dataset_dir, "--output", str(output), "--epochs",
-                       str(epochs), "--image-size", "16", "--export", "none",
-                       "--no-report", "--quiet", *extra])
+                       str(epochs), "--image-size", "16", *NO_EXTRAS, "--quiet", *extra])
 
 
 def read(output, live=False):

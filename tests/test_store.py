@@ -10,7 +10,7 @@ from pyimagesearch import dataset as data
 from pyimagesearch import models, training
 from pyimagesearch.cache import ImageCache
 from pyimagesearch.store import RowFile
-from tests.conftest import make_dataset
+from tests.conftest import NO_EXTRAS, make_dataset
 
 
 def test_row_file_reads_what_was_written(tmp_path):
@@ -109,7 +109,7 @@ def test_batches_and_predictions_from_a_file_equal_those_from_memory(tmp_path):
 
 def test_training_end_to_end_from_a_file(dataset_dir, tmp_path, no_memory):
     code = train.main(["--dataset", dataset_dir, "--output", str(tmp_path / "out"),
-                       "--epochs", "1", "--image-size", "16", "--quiet", "--export", "none",
-                       "--no-report", "--cache-dir", str(tmp_path / "cache")])
+                       "--epochs", "1", "--image-size", "16", "--quiet", *NO_EXTRAS,
+                       "--cache-dir", str(tmp_path / "cache")])
     assert code == 0
     assert os.path.getsize(tmp_path / "out" / "fashion.keras") > 0
